@@ -1,0 +1,5 @@
+"""``python -m engine`` is the ``driftline`` command."""
+
+from engine.cli.main import main
+
+raise SystemExit(main())

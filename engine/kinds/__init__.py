@@ -1,0 +1,27 @@
+"""The component kinds and their protocols: one small base class per kind, one module each.
+
+A plugin subclasses the base of its kind, declares a ``Params`` dataclass and fills in
+the one or two methods the kind needs; the engine does validation, timing and recording.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+#: kind -> "module:Base" of the protocol a registered object must implement.
+KIND_BASES: dict[str, str] = {
+    "source": "engine.kinds.source:Source",
+    "transform": "engine.kinds.transform:Transform",
+    "splitter": "engine.kinds.splitter:Splitter",
+    "model": "engine.kinds.model:Model",
+    "metric": "engine.kinds.metric:Metric",
+    "schema": "engine.kinds.schema:Schema",
+}
+
+KINDS: tuple[str, ...] = tuple(KIND_BASES)
+
+
+def kind_base(kind: str) -> type:
+    """The protocol class for ``kind`` (imported on first use)."""
+    module, _, attr = KIND_BASES[kind].partition(":")
+    return getattr(importlib.import_module(module), attr)

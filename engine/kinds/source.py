@@ -1,0 +1,21 @@
+"""Protocol of a data source: where a table comes from."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from engine.kinds.base import Component, RunContext
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+class Source(Component):
+    """Loads one table.  Return a LazyFrame where the format allows it.
+
+    Raise :class:`engine.errors.DataError` for a missing, empty or unreadable input,
+    naming the path and what to do.
+    """
+
+    def load(self, ctx: RunContext) -> pl.LazyFrame | pl.DataFrame:
+        raise NotImplementedError
