@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from engine.kinds.base import Component, RunContext
 
@@ -16,6 +16,10 @@ class Source(Component):
     Raise :class:`engine.errors.DataError` for a missing, empty or unreadable input,
     naming the path and what to do.
     """
+
+    #: File name endings this source reads (e.g. ``(".csv",)``).  A source that declares
+    #: any takes a ``path`` parameter, and commands given a data file use it.
+    extensions: ClassVar[tuple[str, ...]] = ()
 
     def load(self, ctx: RunContext) -> pl.LazyFrame | pl.DataFrame:
         raise NotImplementedError

@@ -1,0 +1,83 @@
+"""The ``driftline`` command: parse, call one engine function per command, print.
+
+Errors are converted once, here: a DriftlineError prints one line and exits 2 (the user can
+fix it) or 3; ``--debug`` (anywhere on the line) shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+
+from engine.errors import DriftlineError, UsageError
+from engine.exit_codes import ExitCode
+
+DEBUG_FLAG = "--debug"
+DEBUG_ENV = "DRIFTLINE_DEBUG"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is a UsageError (one line, exit 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see: {self.prog} --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from engine import __version__
+    from engine.cli import init_cmd, plugins_cmd, query_cmds, schema_cmd
+
+    parser = _Parser(prog="driftline", description=(
+        "Config-driven tabular ML pipelines with a lineage store. "
+        "`driftline run --help` shows the run's config groups and Hydra's flags."))
+    parser.add_argument("--version", action="version", version=f"driftline {__version__}")
+    parser.add_argument(DEBUG_FLAG, action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.add_parser("run", help="train, evaluate and record one run (or a sweep with -m); "
+                   "takes Hydra overrides and flags", add_help=False)
+    query_cmds.add_parsers(sub)
+    plugins_cmd.add_parser(sub)
+    schema_cmd.add_parser(sub)
+    init_cmd.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = DEBUG_FLAG in args or bool(os.environ.get(DEBUG_ENV))
+    args = [a for a in args if a != DEBUG_FLAG]
+    if debug:
+        os.environ[DEBUG_ENV] = "1"
+    try:
+        if args and args[0] == "run":
+            from engine.cli.run_cmd import run_command
+
+            return run_command(args[1:])
+        parser = build_parser()
+        ns = parser.parse_args(args)
+        if not getattr(ns, "func", None):
+            parser.print_help()
+            return ExitCode.OK
+        return int(ns.func(ns))
+    except DriftlineError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"driftline: error: {exc}", file=sys.stderr)
+        return ExitCode.USAGE_ERROR if exc.user_error else ExitCode.INTERNAL_ERROR
+    except KeyboardInterrupt:
+        print("driftline: interrupted", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:  # e.g. `driftline runs | head`
+        return ExitCode.OK
+    except Exception as exc:  # a defect: say so plainly, keep the traceback for --debug
+        if debug:
+            traceback.print_exc()
+        print(f"driftline: internal error: {type(exc).__name__}: {exc} "
+              f"(rerun with --debug for the traceback)", file=sys.stderr)
+        return ExitCode.INTERNAL_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,122 @@
+"""``driftline runs`` and ``driftline show``: read the lineage store."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from engine.exit_codes import ExitCode
+
+#: Metrics shown as columns by `driftline runs` (the first found of each run's test metrics).
+RUNS_TABLE_METRICS = 3
+
+
+def add_parsers(sub: Any) -> None:
+    p = sub.add_parser("runs", help="list runs (newest first)")
+    p.add_argument("--experiment", help="only runs of this experiment")
+    p.add_argument("--status", choices=["running", "succeeded", "failed", "rejected", "interrupted"])
+    p.add_argument("--limit", type=int, default=None, help="at most this many runs")
+    _add_common(p)
+    p.set_defaults(func=runs_command)
+    s = sub.add_parser("show", help="everything recorded about one run")
+    s.add_argument("run", metavar="RUN", help="run id, unique id prefix, or latest / latest~N")
+    _add_common(s)
+    s.set_defaults(func=show_command)
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--store", metavar="URL", help="lineage store URL (default: $DRIFTLINE_STORE_URL "
+                   "or <project>/runs/lineage.db)")
+
+
+def open_store(args: argparse.Namespace) -> Any:
+    from engine.project import find_project
+    from engine.store import LineageStore
+
+    return LineageStore.open(args.store or find_project().store_url())
+
+
+def runs_command(args: argparse.Namespace) -> int:
+    from engine.report import table
+
+    store = open_store(args)
+    try:
+        runs = store.list_runs(experiment=args.experiment, status=args.status, limit=args.limit)
+    finally:
+        store.close()
+    if args.json:
+        json.dump(runs, sys.stdout, indent=2, default=str)
+        print()
+        return ExitCode.OK
+    if not runs:
+        print("no runs recorded yet; start one with: driftline run")
+        return ExitCode.OK
+    names = _metric_columns(runs)
+    rows = [[r["id"][:12], r["experiment"], r["status"], (r.get("data_hash") or "")[:12],
+             *(r["metrics"].get(n) for n in names), _when(r["started_at"])] for r in runs]
+    print(table(["id", "experiment", "status", "data", *names, "started"], rows))
+    return ExitCode.OK
+
+
+def _metric_columns(runs: list[dict[str, Any]]) -> list[str]:
+    names: list[str] = []
+    for r in runs:
+        for name in r["metrics"]:
+            if name.startswith("test/") and name not in names:
+                names.append(name)
+    return names[:RUNS_TABLE_METRICS]
+
+
+def _when(value: Any) -> str:
+    return str(value)[:19].replace("T", " ") if value else ""
+
+
+def show_command(args: argparse.Namespace) -> int:
+    store = open_store(args)
+    try:
+        run = store.get_run(args.run)
+    finally:
+        store.close()
+    if args.json:
+        json.dump(run, sys.stdout, indent=2, default=str)
+        print()
+        return ExitCode.OK
+    print(render_run(run))
+    return ExitCode.OK
+
+
+def render_run(run: dict[str, Any]) -> str:
+    from engine.report import fmt_value, table
+
+    git = run.get("git") or {}
+    lines = [
+        f"run        {run['id']}",
+        f"experiment {run['experiment']}",
+        f"status     {run['status']}" + (f"  ({run['error']})" if run.get("error") else ""),
+        f"started    {_when(run.get('started_at'))}   ended {_when(run.get('ended_at'))}",
+        f"task       {run.get('task')}  target {run.get('target')}  seed {run.get('seed')}",
+        f"code       git {(git.get('commit') or '-')[:12]}"
+        + (" (dirty)" if git.get("dirty") else ""),
+        f"folder     {run.get('run_dir')}",
+    ]
+    if run.get("overrides"):
+        lines.append(f"overrides  {' '.join(run['overrides'])}")
+    if run.get("datasets"):
+        lines += ["", "data"]
+        lines += [f"  {d['role']:<7} {d['hash'][:16]}  {d['n_rows']} rows x {d['n_cols']} cols"
+                  for d in run["datasets"]]
+    if run.get("model"):
+        m = run["model"]
+        lines += ["", f"model      {m['path']}", f"           sha256 {m['hash']}  "
+                  f"{m.get('format')}  {m.get('size_bytes')} bytes"]
+    overall = [m for m in run.get("metrics", []) if not m["slice"]]
+    if overall:
+        splits = list(dict.fromkeys(m["split"] for m in overall))
+        names = list(dict.fromkeys(m["name"] for m in overall))
+        values = {(m["split"], m["name"]): m["value"] for m in overall}
+        lines += ["", table(["metric", *splits],
+                            [[n, *(fmt_value(values.get((s, n))) for s in splits)] for n in names])]
+    return "\n".join(lines)

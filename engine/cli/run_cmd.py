@@ -1,0 +1,11 @@
+"""``driftline run``: hand the arguments to the Hydra app in the current project."""
+
+from __future__ import annotations
+
+from engine.hydra_app import run_app
+from engine.project import find_project
+from engine.registry import Registry
+
+
+def run_command(args: list[str]) -> int:
+    return run_app(args, find_project(), Registry.from_environment())

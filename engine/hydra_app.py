@@ -1,0 +1,202 @@
+"""``driftline run``: the Hydra application that turns config into runs.
+
+The CLI hands the raw arguments here.  Before Hydra takes over, a single run's
+composition is checked with Hydra's compose API so a wrong group option or key becomes one
+clear line (Hydra would print a multi-line report and exit 1).  Then ``hydra.main`` runs
+with every Hydra flag intact; driftline only adds the config search path of installed
+plugin packages and names the output folders so parallel runs never collide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sys
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.errors import ConfigError, DriftlineError, UsageError
+from engine.exit_codes import ExitCode
+from engine.project import Project
+from engine.registry import Registry
+
+log = logging.getLogger("driftline")
+
+#: Name of the primary config file (without .yaml) Hydra composes.
+PRIMARY_CONFIG_NAME = "config"
+#: The ``driftline.conf`` entry point whose package holds the packaged demo config.
+DEFAULT_CONF_ENTRY = "driftline"
+# Environment variables the CLI passes to job processes (launchers may spawn them).
+RUN_ID_ENV = "DRIFTLINE_RUN_ID"
+SWEEP_ID_ENV = "DRIFTLINE_SWEEP_ID"
+BASE_DIR_ENV = "DRIFTLINE_BASE_DIR"
+PARENT_RUN_ENV = "DRIFTLINE_PARENT_RUN_ID"
+
+HYDRA_VERSION_BASE = "1.3"
+
+
+@dataclass
+class AppState:
+    """What the job function reports back to the command (same process only)."""
+
+    outcomes: list[Any] = field(default_factory=list)
+    errors: list[BaseException] = field(default_factory=list)
+
+
+_STATE = AppState()
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+def run_app(args: list[str], project: Project, registry: Registry,
+            parent_run_id: str | None = None) -> int:
+    """Run ``driftline run ARGS``; return the exit code."""
+    from hydra._internal.utils import get_args_parser
+
+    parsed = get_args_parser().parse_args(args)
+    conf_dir, searchpath = _config_locations(project, registry)
+    informational = (parsed.help or parsed.hydra_help or parsed.cfg or parsed.info
+                     or parsed.shell_completion or parsed.config_path or parsed.config_dir
+                     or parsed.config_name)
+    if not informational and not parsed.multirun:
+        check_composition(conf_dir, searchpath, parsed.overrides)
+
+    now = dt.datetime.now()
+    stamp = now.strftime("%Y-%m-%d"), now.strftime("%H%M%S")
+    extra = [f"hydra.searchpath=[{','.join(searchpath)}]", "hydra.job.name=driftline"]
+    runs = project.runs_dir.as_posix()
+    if parsed.multirun:
+        sweep_id = new_run_id()
+        os.environ[SWEEP_ID_ENV] = sweep_id
+        extra += [f"hydra.sweep.dir={runs}/sweeps/{stamp[0]}/{stamp[1]}-{sweep_id[:8]}",
+                  "hydra.sweep.subdir=${hydra.job.num}"]
+    else:
+        run_id = new_run_id()
+        os.environ[RUN_ID_ENV] = run_id
+        extra.append(f"hydra.run.dir={runs}/{stamp[0]}/{stamp[1]}-{run_id[:8]}")
+    user_keys = {a.split("=", 1)[0] for a in parsed.overrides}
+    extra = [e for e in extra if e.split("=", 1)[0] not in user_keys]
+    os.environ[BASE_DIR_ENV] = str(Path.cwd())
+    if parent_run_id:
+        os.environ[PARENT_RUN_ENV] = parent_run_id
+
+    import hydra
+
+    main = hydra.main(version_base=HYDRA_VERSION_BASE, config_path=conf_dir,
+                      config_name=PRIMARY_CONFIG_NAME)(_job)
+    saved_argv = sys.argv
+    sys.argv = ["driftline run", *args, *extra]
+    _STATE.outcomes.clear()
+    _STATE.errors.clear()
+    try:
+        main()
+    finally:
+        sys.argv = saved_argv
+    return _exit_code(parsed.multirun)
+
+
+def _config_locations(project: Project, registry: Registry) -> tuple[str, list[str]]:
+    packages = [pkg for pkg, _dist in registry.conf_packages]
+    searchpath = [f"pkg://{pkg}" for pkg in packages]
+    if project.config_dir is not None:
+        return str(project.config_dir), searchpath
+    default = _default_conf_package()
+    if default is None:
+        raise ConfigError("no conf/config.yaml found here or above, and no packaged defaults "
+                          "are installed. Create a project with `driftline init`.")
+    return f"pkg://{default}", searchpath
+
+
+def _default_conf_package() -> str | None:
+    import importlib.metadata as md
+
+    for ep in md.entry_points(group="driftline.conf"):
+        if ep.name == DEFAULT_CONF_ENTRY:
+            return ep.value
+    return None
+
+
+def check_composition(conf_dir: str, searchpath: list[str], overrides: list[str]) -> None:
+    """Compose the config once with Hydra's compose API; raise ConfigError on failure."""
+    from hydra import compose, initialize_config_dir, initialize_config_module
+    from hydra.errors import HydraException
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    from engine.hydra_errors import dotted_keys, translate_compose_error
+
+    extra = [f"hydra.searchpath=[{','.join(searchpath)}]"]
+    if conf_dir.startswith("pkg://"):
+        init = initialize_config_module(config_module=conf_dir[6:], version_base=HYDRA_VERSION_BASE)
+    else:
+        init = initialize_config_dir(config_dir=conf_dir, version_base=HYDRA_VERSION_BASE)
+    with init:
+        try:
+            compose(PRIMARY_CONFIG_NAME, overrides=[*overrides, *extra])
+        except (HydraException, OmegaConfBaseException) as exc:
+            def known() -> list[str]:
+                base = compose(PRIMARY_CONFIG_NAME, overrides=extra)
+                return dotted_keys(OmegaConf.to_container(base, resolve=False))
+            raise translate_compose_error(exc, overrides, known) from exc
+
+
+def _job(cfg: Any) -> float | None:
+    """The Hydra task: one run.  Errors are recorded and reported, never raised to Hydra."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    from engine.hydra_errors import translate_resolve_error
+    from engine.pipeline import RunRequest, execute_run
+    from engine.project import find_project
+    from engine.report import print_run_summary
+
+    hc = HydraConfig.get()
+    try:
+        try:
+            config = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+        except OmegaConfBaseException as exc:
+            raise translate_resolve_error(exc) from exc
+        multirun = hc.mode == RunMode.MULTIRUN
+        run_id = new_run_id() if multirun else os.environ.get(RUN_ID_ENV) or new_run_id()
+        base_dir = Path(os.environ.get(BASE_DIR_ENV) or hc.runtime.cwd)
+        request = RunRequest(
+            config=config, overrides=list(hc.overrides.task), run_id=run_id,
+            run_dir=Path(hc.runtime.output_dir), project=find_project(base_dir),
+            registry=Registry.from_environment(), base_dir=base_dir,
+            sweep_id=os.environ.get(SWEEP_ID_ENV) if multirun else None,
+            parent_run_id=os.environ.get(PARENT_RUN_ENV))
+        outcome = execute_run(request)
+    except DriftlineError as exc:
+        _STATE.errors.append(exc)
+        print(f"driftline: error: {exc}", file=sys.stderr)
+        return None
+    _STATE.outcomes.append(outcome)
+    print_run_summary(outcome)
+    if outcome.error is not None:
+        _STATE.errors.append(outcome.error)
+        if not isinstance(outcome.error, DriftlineError) and os.environ.get("DRIFTLINE_DEBUG"):
+            import traceback
+            traceback.print_exception(outcome.error)
+        return None
+    return outcome.primary[1] if outcome.primary else None
+
+
+def _exit_code(multirun: bool) -> int:
+    if not _STATE.errors:
+        return ExitCode.OK
+    if any(not isinstance(e, DriftlineError) for e in _STATE.errors):
+        return ExitCode.INTERNAL_ERROR
+    if multirun:
+        return ExitCode.CHECK_FAILED
+    return ExitCode.USAGE_ERROR if _STATE.errors[0].user_error else ExitCode.INTERNAL_ERROR
+
+
+def last_error() -> BaseException | None:
+    return _STATE.errors[0] if _STATE.errors else None

@@ -1,0 +1,236 @@
+"""One run, start to finish: load, transform, validate, split, train, evaluate, record.
+
+Every stage is recorded in the lineage store as it completes.  The run is recorded as
+``running`` first and finished as ``succeeded`` only after everything else is written; any
+error finishes it as ``failed`` with the error, so nothing is ever half-recorded as done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.errors import DataError, DriftlineError
+from engine.kinds.base import RunContext
+from engine.project import Project
+from engine.registry import Registry
+
+log = logging.getLogger("driftline")
+
+STAGES = ("load data", "transform and validate", "split", "train", "evaluate", "record")
+# File in the run folder that receives the schema validation failures.
+SCHEMA_FAILURES_FILE = "schema_failures.csv"
+
+
+@dataclass
+class RunRequest:
+    """Everything needed to execute one run."""
+
+    # The resolved config, as plain data (no Hydra node).
+    config: dict[str, Any]
+    # The command-line overrides that produced it.
+    overrides: list[str]
+    run_id: str
+    run_dir: Path
+    project: Project
+    registry: Registry
+    # Folder relative data paths are resolved against (where the user ran the command).
+    base_dir: Path = field(default_factory=Path.cwd)
+    sweep_id: str | None = None
+    parent_run_id: str | None = None
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    status: str
+    run_dir: Path
+    metrics: dict[str, float] = field(default_factory=dict)
+    primary: tuple[str, float] | None = None
+    model_path: Path | None = None
+    model_sha256: str | None = None
+    error: BaseException | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def execute_run(req: RunRequest) -> RunOutcome:
+    """Run the pipeline; never raises for a run that reached the store (see ``error``)."""
+    from engine.store import LineageStore
+
+    store_url = req.project.store_url((req.config.get("store") or {}).get("url"))
+    store = LineageStore.open(store_url)
+    try:
+        _record_start(store, req)
+        outcome = RunOutcome(req.run_id, "running", req.run_dir)
+        try:
+            _run_stages(store, req, outcome)
+            outcome.status = "succeeded"
+            store.finish_run(req.run_id, "succeeded", summary=_summary(outcome))
+        except KeyboardInterrupt as exc:
+            outcome.status, outcome.error = "interrupted", exc
+            store.finish_run(req.run_id, "interrupted", error="interrupted by the user")
+        except Exception as exc:  # recorded, then reported by the caller
+            outcome.status, outcome.error = "failed", exc
+            message = str(exc) if isinstance(exc, DriftlineError) else f"{type(exc).__name__}: {exc}"
+            store.finish_run(req.run_id, "failed", error=message)
+        return outcome
+    finally:
+        store.close()
+
+
+def _record_start(store: Any, req: RunRequest) -> None:
+    from engine.codeversion import git_state, package_versions
+
+    cfg = req.config
+    store.create_run(
+        id=req.run_id, experiment=str(cfg.get("experiment", "default")), config=cfg,
+        overrides=list(req.overrides), config_hash=config_hash(cfg),
+        git=git_state(req.project.root), versions=package_versions(_plugin_distributions(req)),
+        host=socket.gethostname(), pid=os.getpid(), seed=cfg.get("seed"),
+        task=cfg.get("task"), target=cfg.get("target"), run_dir=str(req.run_dir),
+        sweep_id=req.sweep_id, parent_run_id=req.parent_run_id,
+    )
+
+
+def _plugin_distributions(req: RunRequest) -> list[str]:
+    used = []
+    for kind, key in (("source", "data"), ("splitter", "split"), ("model", "model")):
+        name = (req.config.get(key) or {}).get("kind")
+        if isinstance(name, str):
+            try:
+                used.append(req.registry.entry(kind, name).distribution)
+            except DriftlineError:
+                pass
+    return [d for d in used if not d.startswith("<")]
+
+
+def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
+    import polars as pl
+
+    from engine.datahash import HASH_SCHEME, hash_frame
+    from engine.evaluation import build_metrics, evaluate, primary_metric, slice_columns
+    from engine.kinds.model import TrainingData
+    from engine.model_io import save_model
+    from engine.progress import StageReporter
+    from engine.runconf import parse_run_conf
+    from engine.targets import choose_features, fit_target
+    from engine.validation import build_schema, validate
+
+    conf = parse_run_conf(req.config)
+    reg = req.registry
+    reporter = StageReporter(len(STAGES))
+    ctx = RunContext(seed=conf.seed, task=conf.task, target=conf.target, run_dir=req.run_dir,
+                     base_dir=req.base_dir, num_threads=conf.num_threads,
+                     progress=reporter.progress)
+    # Build every component first: a config mistake fails before any work is done.
+    source = reg.create("source", conf.data, where="data")
+    transforms = [reg.create("transform", node, where=f"transforms.{name}")
+                  for name, node in conf.transforms.items()]
+    schema = build_schema(reg, conf.schema, where="schema")
+    splitter = reg.create("splitter", conf.split, where="split")
+    model = reg.create("model", conf.model, where="model")
+    metrics = build_metrics(reg, conf.task, getattr(conf.metrics, conf.task))
+    primary = primary_metric(conf.task, conf.metrics.primary, metrics)
+
+    def record_data(role: str, frame: pl.DataFrame, description: dict[str, Any]) -> str:
+        digest = hash_frame(frame)
+        store.record_dataset(req.run_id, role, hash=digest.hash, hash_scheme=HASH_SCHEME,
+                             source=description, n_rows=frame.height, n_cols=frame.width,
+                             columns=[c.as_dict() for c in digest.columns])
+        return digest.hash
+
+    with reporter.stage("load data"):
+        raw = _collect(source.load(ctx), "data")
+        if raw.height == 0:
+            raise DataError(f"the data has no rows (key: data, {_describe(source)}); "
+                            f"check the file or query.")
+        source_hash = record_data("source", raw, source.describe())
+        log.info("    %d rows x %d columns, data hash %s", raw.height, raw.width, source_hash[:12])
+
+    with reporter.stage("transform and validate"):
+        lazy = raw.lazy()
+        for transform in transforms:
+            lazy = transform.apply(lazy, ctx)
+        frame = _collect(lazy, "transforms")
+        if schema is not None:
+            frame = validate(frame, schema, failures_path=req.run_dir / SCHEMA_FAILURES_FILE)
+        features, categorical = choose_features(frame, target=conf.target, exclude=conf.exclude,
+                                                features=conf.features)
+        encoding = fit_target(frame[conf.target], conf.task)
+        slices = conf.metrics.slice_by
+        slice_columns(frame, slices)
+
+    with reporter.stage("split"):
+        parts = {role: part for role, part in splitter.split(frame, ctx).items() if part is not None}
+        for role, part in parts.items():
+            if part.height == 0:
+                raise DataError(f"the {role} split is empty (key: split); adjust the split sizes.")
+            record_data(role, part, {"split": splitter.describe(), "of": source_hash})
+            log.info("    %s: %d rows", role, part.height)
+
+    with reporter.stage("train"):
+        targets = {role: encoding.encode(part[conf.target]) for role, part in parts.items()}
+        data = TrainingData(train=parts["train"], y_train=targets["train"], features=features,
+                            categorical=categorical, task=conf.task, n_classes=encoding.n_classes,
+                            valid=parts.get("valid"), y_valid=targets.get("valid"))
+        model.fit(data, ctx)
+        saved = save_model(model, req.run_dir, extra={
+            "run_id": req.run_id, "target": conf.target, "features": features,
+            "categorical": categorical, "target_encoding": encoding.as_dict()})
+        out.model_path, out.model_sha256 = saved.path, saved.sha256
+
+    with reporter.stage("evaluate"):
+        values = []
+        for role, part in parts.items():
+            scores = model.predict(part.select(features))
+            values += evaluate(metrics, role, targets[role], scores, conf.task,
+                               slice_columns(part, slices))
+        out.metrics = {f"{v.split}/{v.name}": v.value for v in values if v.slice == ""}
+        split_for_primary = "test" if "test" in parts else "valid" if "valid" in parts else "train"
+        key = f"{split_for_primary}/{primary}"
+        out.primary = (key, out.metrics[key])
+
+    with reporter.stage("record"):
+        store.record_model(req.run_id, path=str(saved.path), sha256=saved.sha256,
+                           format=saved.format, size_bytes=saved.size_bytes,
+                           feature_names=features, summary=_jsonable(model.summary()))
+        store.record_metrics(req.run_id, [(v.split, v.slice, v.name, v.value) for v in values])
+    out.timings = reporter.timings
+
+
+def _collect(frame: Any, where: str) -> Any:
+    import polars as pl
+
+    if isinstance(frame, pl.DataFrame):
+        return frame
+    try:
+        return frame.collect()
+    except pl.exceptions.PolarsError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"could not read or transform the data (key: {where}): {first}") from exc
+
+
+def _describe(component: Any) -> str:
+    desc = component.describe()
+    return ", ".join(f"{k}={v}" for k, v in desc.items() if k in ("kind", "path", "url"))
+
+
+def _summary(out: RunOutcome) -> dict[str, Any]:
+    return {"primary": list(out.primary) if out.primary else None,
+            "model_path": str(out.model_path) if out.model_path else None,
+            "timings": {k: round(v, 3) for k, v in out.timings.items()}}
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=float))
