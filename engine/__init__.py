@@ -14,6 +14,7 @@ from engine.errors import (
     SchemaValidationError,
     StoreError,
     UsageError,
+    did_you_mean,
 )
 from engine.kinds.base import Component, NoParams, RunContext
 from engine.kinds.metric import Metric
@@ -30,5 +31,5 @@ __all__ = [
     "Component", "ConfigError", "DataError", "DriftlineError", "Metric", "Model",
     "ModelError", "NoParams", "PluginError", "Registry", "RunContext", "RunNotFoundError",
     "SPLIT_ROLES", "Schema", "SchemaValidationError", "Source", "Splitter", "StoreError",
-    "TrainingData", "Transform", "UsageError", "__version__",
+    "TrainingData", "Transform", "UsageError", "__version__", "did_you_mean",
 ]

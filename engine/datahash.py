@@ -239,10 +239,8 @@ def _values(s: pl.Series) -> Iterator[bytes | np.ndarray]:
     base = s.dtype.base_type()
     if base is pl.Null:
         return
-    if base is pl.String:
+    if base in (pl.String, pl.Binary):
         yield from _string_values(s)
-    elif base is pl.Binary:
-        yield from _binary_values(s)
     elif base in _FLOAT_TYPES:
         yield from _float_values(s, *_FLOAT_TYPES[base])
     elif base is pl.Boolean:
@@ -275,18 +273,15 @@ def _float_values(
 
 
 def _string_values(s: pl.Series) -> Iterator[bytes | np.ndarray]:
-    for part in _slices(s):
-        yield _fixed_width(part.str.len_bytes(), 0, "<u4")
-    for part in _slices(s):
-        # One joined value, cast to Binary: its UTF-8 bytes without a Python str round trip.
-        yield part.str.join("", ignore_nulls=True).cast(pl.Binary).item() or b""
-
-
-def _binary_values(s: pl.Series) -> Iterator[bytes | np.ndarray]:
-    for part in _slices(s):
+    """Byte lengths of all rows, then the bytes of all non-null values (String or Binary)."""
+    binary = s.cast(pl.Binary)
+    for part in _slices(binary):
         yield _fixed_width(part.bin.size(), 0, "<u4")
-    for part in _slices(s):
-        yield b"".join(part.drop_nulls().to_list())
+    for part in _slices(binary):
+        # As lists of bytes, exploded: the concatenated bytes as one contiguous array.
+        # (Nulls dropped first: exploding around them is slow.)
+        octets = part.drop_nulls().cast(pl.List(pl.UInt8)).explode(empty_as_null=False)
+        yield octets.to_numpy()
 
 
 def _u64(value: int) -> bytes:

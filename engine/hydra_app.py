@@ -81,7 +81,9 @@ def run_app(args: list[str], project: Project, registry: Registry,
         extra.append(f"hydra.run.dir={runs}/{stamp[0]}/{stamp[1]}-{run_id[:8]}")
     user_keys = {a.split("=", 1)[0] for a in parsed.overrides}
     extra = [e for e in extra if e.split("=", 1)[0] not in user_keys]
-    os.environ[BASE_DIR_ENV] = str(Path.cwd())
+    # Relative data paths resolve against the project root (wherever the command runs),
+    # or the working folder outside a project.
+    os.environ[BASE_DIR_ENV] = str(project.root or Path.cwd())
     if parent_run_id:
         os.environ[PARENT_RUN_ENV] = parent_run_id
 
@@ -168,7 +170,7 @@ def _job(cfg: Any) -> float | None:
         base_dir = Path(os.environ.get(BASE_DIR_ENV) or hc.runtime.cwd)
         request = RunRequest(
             config=config, overrides=list(hc.overrides.task), run_id=run_id,
-            run_dir=Path(hc.runtime.output_dir), project=find_project(base_dir),
+            run_dir=Path(hc.runtime.output_dir), project=find_project(Path(hc.runtime.cwd)),
             registry=Registry.from_environment(), base_dir=base_dir,
             sweep_id=os.environ.get(SWEEP_ID_ENV) if multirun else None,
             parent_run_id=os.environ.get(PARENT_RUN_ENV))

@@ -22,8 +22,7 @@ def print_run_summary(outcome: Any) -> None:
         err = outcome.error
         text = str(err) if isinstance(err, DriftlineError) else f"internal error: {type(err).__name__}: {err}"
         print(f"driftline: error: {text}", file=sys.stderr)
-        print(f"run {short} recorded as {outcome.status}; details: driftline show {short}",
-              file=sys.stderr)
+        print(f"run {short} recorded as {outcome.status}; details: driftline show {short}")
         return
     lines = [f"run {short} {outcome.status}"]
     if outcome.primary:

@@ -25,7 +25,8 @@ class RunContext:
     target: str = "target"
     # Folder of this run (artifacts go here); None outside a run (e.g. `schema infer`).
     run_dir: Path | None = None
-    # Relative data paths are resolved against this folder (where the user ran the command).
+    # Relative data paths are resolved against this folder (the project root, or the
+    # working folder outside a project).
     base_dir: Path = field(default_factory=Path.cwd)
     # Threads a component may use (0 = all cores).
     num_threads: int = 0

@@ -1,0 +1,216 @@
+"""How the lineage store reaches its database: connections, SQLite settings, errors, retries.
+
+Two ways in, chosen by URL:
+
+- a plain SQLite file URL (``sqlite:///path``) is read with the standard library's sqlite3,
+  so that ``driftline runs`` does not pay for importing SQLAlchemy (~0.15 s) or SQLModel
+  (~0.35 s); writes go through SQLAlchemy (loaded on the first write);
+- any other URL (PostgreSQL, in-memory SQLite, SQLite with URL options) is read and written
+  through one SQLAlchemy engine.
+
+Read SQL is written once, portably, with ``:name`` parameters, which both sqlite3 and
+SQLAlchemy's ``text()`` understand.
+
+SQLite settings, on every connection: WAL journal (readers never block the writer),
+``busy_timeout`` (wait for the write lock instead of failing), ``foreign_keys=ON``,
+``synchronous=NORMAL`` (safe with WAL).  Write transactions start with ``BEGIN IMMEDIATE``,
+taking the write lock up front, so two writers never deadlock upgrading read locks.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import StoreError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+#: Seconds a connection waits for another process's write lock before "database is locked".
+BUSY_TIMEOUT_S = 30.0
+#: Pragmas set on every SQLite connection that writes.
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=NORMAL",
+)
+#: Longest cause (from the database driver) quoted in an error message.
+MAX_CAUSE_CHARS = 200
+
+#: Runs one SQL statement with named parameters and returns all rows as tuples.
+Query = Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]
+
+_PLAIN_SQLITE = re.compile(r"^sqlite(\+pysqlite)?:///(?P<path>[^?]+)$")
+_PASSWORD = re.compile(r"^(?P<head>[a-zA-Z0-9+._-]+://[^:/@]*:)[^@/]*@")
+
+
+def display_url(url: str) -> str:
+    """The URL as shown in messages: any password replaced by ***."""
+    return _PASSWORD.sub(r"\g<head>***@", url)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a plain SQLite file URL; None for every other URL (including :memory:)."""
+    match = _PLAIN_SQLITE.match(url)
+    if match is None or match["path"] == ":memory:":
+        return None
+    return Path(match["path"]).expanduser().absolute()
+
+
+def prepare_sqlite_file(path: Path, where: str) -> None:
+    """Refuse a folder; create the parent folder of a new store file."""
+    if path.is_dir():
+        raise StoreError(
+            f"cannot open lineage store {where}: {path} is a folder. "
+            f"Point store.url at a file, e.g. sqlite:///{path / 'lineage.db'}"
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot open lineage store {where}: cannot create folder {path.parent} "
+            f"({exc.strerror or exc}). Check the path and its permissions."
+        ) from exc
+
+
+# -- reading ----------------------------------------------------------------------------
+class SqliteReader:
+    """Reads a SQLite store with the standard library (no SQLAlchemy import)."""
+
+    def __init__(self, path: Path):
+        self._conn = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def session(self) -> Iterator[Query]:
+        """A consistent snapshot for a few queries (one read transaction)."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield lambda sql, params: self._conn.execute(sql, params).fetchall()
+            finally:
+                if self._conn.in_transaction:
+                    self._conn.execute("COMMIT")
+
+    def table_names(self) -> set[str]:
+        rows = self._conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+        return {name for (name,) in rows}
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class AlchemyReader:
+    """Reads any store through a SQLAlchemy engine."""
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+
+    @contextmanager
+    def session(self) -> Iterator[Query]:
+        from sqlalchemy import text
+
+        with self._engine.connect() as conn:
+            yield lambda sql, params: [tuple(r) for r in conn.execute(text(sql), params)]
+
+    def table_names(self) -> set[str]:
+        import sqlalchemy as sa
+
+        with self._engine.connect() as conn:
+            return set(sa.inspect(conn).get_table_names())
+
+    def close(self) -> None:
+        """The engine is disposed by its owner."""
+
+
+# -- writing ----------------------------------------------------------------------------
+def make_engine(url: str) -> Engine:
+    """A SQLAlchemy engine for ``url``; SQLite gets the settings in the module docstring.
+
+    Connections from ``engine.execution_options(write=True)`` begin with BEGIN IMMEDIATE;
+    plain connections (reads) begin with a deferred BEGIN.
+    """
+    import sqlalchemy as sa
+
+    if not url.startswith("sqlite"):
+        return sa.create_engine(url, pool_pre_ping=True)
+    kwargs: dict[str, Any] = {"connect_args": {"timeout": BUSY_TIMEOUT_S}}
+    if _is_sqlite_memory(url):
+        kwargs["poolclass"] = sa.pool.StaticPool  # one shared in-memory database
+        kwargs["connect_args"]["check_same_thread"] = False
+    engine = sa.create_engine(url, **kwargs)
+    sa.event.listen(engine, "connect", _on_sqlite_connect)
+    sa.event.listen(engine, "begin", _on_sqlite_begin)
+    return engine
+
+
+def _is_sqlite_memory(url: str) -> bool:
+    base = url.split("?")[0]
+    return base in ("sqlite://", "sqlite+pysqlite://") or ":memory:" in url or "mode=memory" in url
+
+
+def _on_sqlite_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (see _on_sqlite_begin)
+    for pragma in SQLITE_PRAGMAS:
+        dbapi_conn.execute(pragma)
+
+
+def _on_sqlite_begin(conn: Any) -> None:
+    write = conn.get_execution_options().get("write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def is_locked(exc: BaseException) -> bool:
+    """True for SQLite's transient "database is locked/busy" errors (worth a retry)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return "database is locked" in text or "database table is locked" in text or "busy" in text
+
+
+# -- errors -----------------------------------------------------------------------------
+def is_database_error(exc: BaseException) -> bool:
+    """True for errors raised by sqlite3, SQLAlchemy or a database driver behind it."""
+    if isinstance(exc, sqlite3.Error):
+        return True
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    return sa_exc is not None and isinstance(exc, sa_exc.SQLAlchemyError)
+
+
+def translate(exc: BaseException, action: str) -> StoreError:
+    """One line for a database error: what failed (``action`` names the store), why, what to do."""
+    cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    first = cause[0] if cause else type(exc).__name__
+    if len(first) > MAX_CAUSE_CHARS:
+        first = first[: MAX_CAUSE_CHARS - 3] + "..."
+    return StoreError(f"cannot {action}: {first}. {_hint(first, exc)}")
+
+
+def _hint(cause: str, exc: BaseException) -> str:
+    text = cause.lower()
+    if isinstance(exc, ModuleNotFoundError):
+        return "Install the database driver named in store.url (e.g. pip install psycopg2-binary)."
+    if "not a database" in text:
+        return "The file is not an SQLite database: point store.url at a driftline store or a new file."
+    if is_locked(exc):
+        return (
+            f"Another process held the store for over {BUSY_TIMEOUT_S:.0f} s; retry, and use a "
+            "PostgreSQL store for large parallel sweeps."
+        )
+    if "readonly" in text or "read-only" in text or "permission" in text:
+        return "Check that the store file and its folder are writable."
+    if "disk" in text or "full" in text:
+        return "Free disk space where the store lives."
+    if "unable to open" in text:
+        return "Check that the path in store.url exists and is readable."
+    return "Check store.url and that the database is reachable."

@@ -1,0 +1,591 @@
+"""The lineage store: what each run was asked to do, with which code and data, what it produced.
+
+Every method is one short transaction and returns plain dicts; no session or ORM object
+escapes.  Database errors become one-line :class:`StoreError` s here, at the boundary.
+Reads (``list_runs``, ``get_run``, ``resolve``) of a SQLite file use the standard library
+only (see ``backend``), so listing runs stays fast; writes load SQLAlchemy on first use.
+
+A run left ``running`` by a process of this host that no longer exists is reported and
+persisted as ``interrupted`` whenever runs are read: a crash never looks like success.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+import socket
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from engine.errors import StoreError, format_options
+from engine.store import backend, migrations, runref
+from engine.store.liveness import process_gone
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+T = TypeVar("T")
+
+#: Every status a run can have; all but the first are final.
+RUN_STATUSES = ("running", "succeeded", "failed", "rejected", "interrupted")
+FINAL_STATUSES = RUN_STATUSES[1:]
+#: Roles a dataset plays in a run, in the order ``get_run`` lists them.
+DATASET_ROLES = ("source", "train", "valid", "test", "batch")
+#: Error recorded for a run whose process ended without finishing it.
+INTERRUPTED_ERROR = "process ended without finishing (killed or crashed)"
+#: Attempts of one write transaction when SQLite reports "database is locked".
+WRITE_ATTEMPTS = 5
+#: First back-off between attempts, seconds (doubles each time, with jitter).
+RETRY_BASE_S = 0.05
+
+_RUN_ID = re.compile(r"[0-9a-f]{32}")
+
+_RUN_COLUMNS = (
+    "id, experiment, status, started_at, ended_at, config_json, overrides_json, config_hash, "
+    "git_commit, git_dirty, git_diff_hash, versions_json, host, pid, seed, task, target, "
+    "run_dir, sweep_id, parent_run_id, error, summary_json"
+)
+_LIST_SQL = """
+SELECT r.id, r.experiment, r.status, r.started_at, r.ended_at,
+       COALESCE(t.dataset_hash, s.dataset_hash), m.sha256
+FROM runs r
+LEFT JOIN run_datasets t ON t.run_id = r.id AND t.role = 'train'
+LEFT JOIN run_datasets s ON s.run_id = r.id AND s.role = 'source'
+LEFT JOIN models m ON m.run_id = r.id
+{where} ORDER BY r.started_at DESC, r.id DESC {limit}"""
+_LIST_METRICS_SQL = """
+SELECT mt.run_id, mt.split, mt.name, mt.value
+FROM metrics mt
+JOIN (SELECT r.id FROM runs r {where} {order} {limit}) sel ON sel.id = mt.run_id
+WHERE mt.slice = ''"""
+_RUN_DATASETS_SQL = """
+SELECT rd.role, d.hash, d.hash_scheme, d.n_rows, d.n_cols, d.columns_json, d.source_json
+FROM run_datasets rd JOIN datasets d ON d.hash = rd.dataset_hash
+WHERE rd.run_id = :id"""
+_MODEL_SQL = (
+    "SELECT sha256, path, format, size_bytes, feature_names_json, summary_json "
+    "FROM models WHERE run_id = :id"
+)
+_METRICS_SQL = (
+    "SELECT split, slice, name, value FROM metrics WHERE run_id = :id ORDER BY split, slice, name"
+)
+
+
+class LineageStore:
+    """Runs, the datasets they used, the models they trained and their metrics.
+
+    Open with :meth:`open`; use as a context manager or call :meth:`close`.
+    """
+
+    def __init__(self, url: str, reader: Any, engine: Engine | None, write_url: str):
+        """Internal: use :meth:`LineageStore.open`."""
+        self.url = url
+        self._where = backend.display_url(url)
+        self._reader = reader
+        self._engine = engine
+        self._write_url = write_url
+        self._write_engine: Engine | None = None
+        self._host = socket.gethostname()
+
+    # -- opening ------------------------------------------------------------------------
+    @classmethod
+    def open(cls, url: str) -> LineageStore:
+        """Open the store at ``url``; create it if new, upgrade it if older (keeping data).
+
+        Raises StoreError when the URL does not lead to a usable driftline store: a folder,
+        a file that is not a driftline store, a store written by a newer driftline.
+        """
+        where = backend.display_url(url)
+        action = f"open lineage store {where}"
+        path = backend.sqlite_file(url)
+        engine = None
+        with _boundary(action):
+            if path is not None:
+                backend.prepare_sqlite_file(path, where)
+                reader: Any = backend.SqliteReader(path)
+                write_url = f"sqlite:///{path}"
+            else:
+                engine = _create_engine(url, action)
+                reader = backend.AlchemyReader(engine)
+                write_url = url
+        store = cls(url, reader, engine, write_url)
+        try:
+            store._ensure_schema()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def _ensure_schema(self) -> None:
+        action = f"open lineage store {self._where}"
+        with _boundary(action):
+            tables = self._reader.table_names()
+            raw = None
+            if "meta" in tables:
+                with self._reader.session() as query:
+                    rows = query(migrations.VERSION_SQL, {"key": migrations.VERSION_KEY})
+                raw = rows[0][0] if rows else None
+            version = migrations.stored_version(tables, raw, self._where)
+        if version < migrations.SCHEMA_VERSION:
+            self._write(
+                f"create or upgrade lineage store {self._where}",
+                lambda conn: migrations.upgrade(conn, self._where),
+            )
+
+    def close(self) -> None:
+        """Release the store's connections (safe to call twice)."""
+        self._reader.close()
+        for engine in (self._write_engine, self._engine):
+            if engine is not None:
+                engine.dispose()
+        self._write_engine = self._engine = None
+
+    def __enter__(self) -> LineageStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"LineageStore({self._where!r})"
+
+    # -- writing ------------------------------------------------------------------------
+    def create_run(
+        self,
+        *,
+        id: str,
+        experiment: str,
+        config: dict[str, Any],
+        overrides: list[str],
+        config_hash: str,
+        git: dict[str, Any],
+        versions: dict[str, Any],
+        host: str,
+        pid: int,
+        seed: int,
+        task: str,
+        target: str,
+        run_dir: str | Path,
+        sweep_id: str | None = None,
+        parent_run_id: str | None = None,
+    ) -> None:
+        """Record a new run as ``running``, started now."""
+        if _RUN_ID.fullmatch(id) is None:
+            raise ValueError(f"run id must be 32 lower-case hex characters, got {id!r}")
+        row = {
+            "id": id, "experiment": experiment, "status": "running", "started_at": utc_now(),
+            "ended_at": None, "config_json": to_json(config),
+            "overrides_json": to_json(list(overrides)), "config_hash": config_hash,
+            "git_commit": git.get("commit"), "git_dirty": git.get("dirty"),
+            "git_diff_hash": git.get("diff_hash"), "versions_json": to_json(versions),
+            "host": host, "pid": pid, "seed": seed, "task": task, "target": target,
+            "run_dir": str(run_dir), "sweep_id": sweep_id, "parent_run_id": parent_run_id,
+            "error": None, "summary_json": None,
+        }
+
+        def write(conn: Connection) -> None:
+            from sqlalchemy import insert
+
+            if _run_exists(conn, id):
+                raise StoreError(f"cannot record run {id}: a run with this id already exists in lineage store {self._where}")
+            conn.execute(insert(_table("runs")), row)
+
+        self._write(f"record run {id}", write)
+
+    def record_dataset(
+        self,
+        run_id: str,
+        role: str,
+        *,
+        hash: str,
+        hash_scheme: str,
+        source: dict[str, Any],
+        n_rows: int,
+        n_cols: int,
+        columns: list[dict[str, Any]],
+    ) -> None:
+        """Record that ``run_id`` used the data with content ``hash`` as ``role``.
+
+        The dataset row is stored once per hash (the first source seen is kept).
+        """
+        if role not in DATASET_ROLES:
+            raise ValueError(f"dataset role must be one of {', '.join(DATASET_ROLES)}, got {role!r}")
+        action = f"record the {role} dataset of run {run_id}"
+        dataset = {
+            "hash": hash, "hash_scheme": hash_scheme, "source_json": to_json(source),
+            "n_rows": n_rows, "n_cols": n_cols, "columns_json": to_json(columns),
+            "first_seen_at": utc_now(),
+        }
+
+        def write(conn: Connection) -> None:
+            from sqlalchemy import insert, select
+            from sqlalchemy.exc import IntegrityError
+
+            self._require_run(conn, run_id, action)
+            datasets, uses = _table("datasets"), _table("run_datasets")
+            if conn.execute(select(datasets.c.hash).where(datasets.c.hash == hash)).first() is None:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(datasets), dataset)
+                except IntegrityError:
+                    pass  # recorded meanwhile by another process (PostgreSQL): same content
+            used = select(uses.c.role).where(uses.c.run_id == run_id, uses.c.role == role)
+            if conn.execute(used).first() is not None:
+                raise self._error(action, f"the run already has a {role} dataset")
+            conn.execute(insert(uses), {"run_id": run_id, "role": role, "dataset_hash": hash})
+
+        self._write(action, write)
+
+    def record_model(
+        self,
+        run_id: str,
+        *,
+        path: str | Path,
+        sha256: str,
+        format: str,
+        size_bytes: int,
+        feature_names: list[str],
+        summary: dict[str, Any],
+    ) -> None:
+        """Record the model file ``run_id`` trained (one per run)."""
+        action = f"record the model of run {run_id}"
+        row = {
+            "run_id": run_id, "path": str(path), "sha256": sha256, "format": format,
+            "size_bytes": size_bytes, "feature_names_json": to_json(list(feature_names)),
+            "summary_json": to_json(summary),
+        }
+
+        def write(conn: Connection) -> None:
+            from sqlalchemy import insert, select
+
+            self._require_run(conn, run_id, action)
+            models = _table("models")
+            if conn.execute(select(models.c.run_id).where(models.c.run_id == run_id)).first():
+                raise self._error(action, "the run already has a model")
+            conn.execute(insert(models), row)
+
+        self._write(action, write)
+
+    def record_metrics(self, run_id: str, rows: Iterable[tuple[str, str, str, float]]) -> None:
+        """Record metric values as (split, slice, name, value); slice '' is the whole split.
+
+        NaN is stored as NULL (and read back as NaN).  Recording a key twice is an error.
+        """
+        action = f"record metrics of run {run_id}"
+        records = [_metric_record(run_id, row) for row in rows]
+        keys = [(r["split"], r["slice"], r["name"]) for r in records]
+        if len(set(keys)) != len(keys):
+            dupes = sorted({"/".join(k) for k in keys if keys.count(k) > 1})
+            raise ValueError(f"record_metrics: repeated metrics for run {run_id}: {format_options(dupes)}")
+        if not records:
+            return
+
+        def write(conn: Connection) -> None:
+            from sqlalchemy import insert, select
+
+            self._require_run(conn, run_id, action)
+            metrics = _table("metrics")
+            have = select(metrics.c.split, metrics.c.slice, metrics.c.name).where(
+                metrics.c.run_id == run_id
+            )
+            again = sorted("/".join(k) for k in set(map(tuple, conn.execute(have))) & set(keys))
+            if again:
+                raise self._error(action, f"already recorded: {format_options(again)}")
+            conn.execute(insert(metrics), records)
+
+        self._write(action, write)
+
+    def finish_run(
+        self,
+        run_id: str,
+        status: str,
+        *,
+        error: str | None = None,
+        summary: dict[str, Any] | None = None,
+    ) -> None:
+        """Record how the run ended: status, end time, error line and (if given) summary."""
+        if status not in FINAL_STATUSES:
+            raise ValueError(f"final run status must be one of {', '.join(FINAL_STATUSES)}, got {status!r}")
+        action = f"record the end of run {run_id}"
+        values: dict[str, Any] = {"status": status, "ended_at": utc_now(), "error": error}
+        if summary is not None:
+            values["summary_json"] = to_json(summary)
+
+        def write(conn: Connection) -> None:
+            from sqlalchemy import update
+
+            runs = _table("runs")
+            done = conn.execute(update(runs).where(runs.c.id == run_id).values(**values))
+            if done.rowcount == 0:
+                raise self._error(action, "no such run")
+
+        self._write(action, write)
+
+    # -- reading ------------------------------------------------------------------------
+    def resolve(self, ref: str) -> str:
+        """The run id that ``ref`` names: full id, unique prefix (>= 4), latest, latest~N."""
+        return self._read(f"resolve run '{ref}'", lambda query: runref.resolve(ref, query))
+
+    def list_runs(
+        self,
+        *,
+        experiment: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Runs, newest first, each with its data and model hash and overall metrics.
+
+        ``metrics`` maps "split/name" to the value on the whole split (NaN when undefined).
+        """
+        unsaved = self._mark_interrupted()
+        clauses, params = [], {}
+        if experiment is not None:
+            clauses.append("r.experiment = :experiment")
+            params["experiment"] = experiment
+        if status is not None:
+            clauses.append("r.status = :status")
+            params["status"] = status
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        limit_sql = ""
+        if limit is not None:
+            limit_sql, params["limit"] = "LIMIT :limit", max(int(limit), 0)
+        order = "ORDER BY r.started_at DESC, r.id DESC" if limit is not None else ""
+
+        def read(query: backend.Query) -> list[dict[str, Any]]:
+            runs = query(_LIST_SQL.format(where=where, limit=limit_sql), params)
+            metrics = query(
+                _LIST_METRICS_SQL.format(where=where, order=order, limit=limit_sql), params
+            )
+            return _listing(runs, metrics)
+
+        listed = self._read("list runs", read)
+        return [_as_interrupted(run) if run["id"] in unsaved else run for run in listed
+                if not (run["id"] in unsaved and status == "running")]
+
+    def get_run(self, ref: str) -> dict[str, Any]:
+        """Everything recorded about the run ``ref`` names (see :meth:`resolve`)."""
+        run_id = self.resolve(ref)
+        unsaved = self._mark_interrupted(run_id)
+
+        def read(query: backend.Query) -> dict[str, Any]:
+            rows = query(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = :id", {"id": run_id})
+            run = _run_details(rows[0])
+            run["datasets"] = _datasets(query(_RUN_DATASETS_SQL, {"id": run_id}))
+            run["model"] = _model(query(_MODEL_SQL, {"id": run_id}))
+            run["metrics"] = [
+                {"split": sp, "slice": sl, "name": n, "value": _from_db_float(v)}
+                for sp, sl, n, v in query(_METRICS_SQL, {"id": run_id})
+            ]
+            return run
+
+        run = self._read(f"read run {run_id}", read)
+        return _as_interrupted(run) if run_id in unsaved else run
+
+    # -- interrupted runs ---------------------------------------------------------------
+    def _mark_interrupted(self, run_id: str | None = None) -> set[str]:
+        """Persist `interrupted` for dead `running` runs of this host; return those not saved."""
+        sql = "SELECT id, host, pid, started_at FROM runs WHERE status = 'running'"
+        params = {}
+        if run_id is not None:
+            sql, params = sql + " AND id = :id", {"id": run_id}
+        rows = self._read("list running runs", lambda query: query(sql, params))
+        dead = [rid for rid, host, pid, started in rows if host == self._host and process_gone(pid, started)]
+        if not dead:
+            return set()
+
+        def write(conn: Connection) -> None:
+            from sqlalchemy import update
+
+            runs = _table("runs")
+            conn.execute(
+                update(runs)
+                .where(runs.c.id.in_(dead), runs.c.status == "running")
+                .values(status="interrupted", error=INTERRUPTED_ERROR)
+            )
+
+        try:
+            self._write("mark runs interrupted", write)
+        except StoreError:
+            return set(dead)  # e.g. a read-only store: still report them as interrupted
+        return set()
+
+    # -- plumbing -----------------------------------------------------------------------
+    def _read(self, what: str, fn: Callable[[backend.Query], T]) -> T:
+        with _boundary(f"{what} in lineage store {self._where}"), self._reader.session() as query:
+            return fn(query)
+
+    def _write(self, what: str, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` in one write transaction, retrying while SQLite reports a lock."""
+        action = f"{what} in lineage store {self._where}"
+        engine = self._writer(action)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with engine.begin() as conn:
+                    return fn(conn)
+            except StoreError:
+                raise
+            except Exception as exc:
+                if not backend.is_database_error(exc):
+                    raise
+                if backend.is_locked(exc) and attempt < WRITE_ATTEMPTS:
+                    time.sleep(RETRY_BASE_S * 2 ** (attempt - 1) * (0.5 + random.random()))
+                    continue
+                raise backend.translate(exc, action) from exc
+
+    def _writer(self, action: str) -> Engine:
+        if self._write_engine is None:
+            if self._engine is None:
+                self._engine = _create_engine(self._write_url, action)
+            self._write_engine = self._engine.execution_options(write=True)
+        return self._write_engine
+
+    def _require_run(self, conn: Connection, run_id: str, action: str) -> None:
+        if not _run_exists(conn, run_id):
+            raise self._error(action, "no such run; record it first with create_run")
+
+    def _error(self, action: str, why: str) -> StoreError:
+        return StoreError(f"cannot {action} in lineage store {self._where}: {why}")
+
+
+# -- helpers ------------------------------------------------------------------------------
+@contextmanager
+def _boundary(action: str) -> Iterator[None]:
+    """Turn database errors raised inside into one-line StoreErrors about ``action``."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except Exception as exc:
+        if backend.is_database_error(exc):
+            raise backend.translate(exc, action) from exc
+        raise
+
+
+def _create_engine(url: str, action: str) -> Engine:
+    try:
+        return backend.make_engine(url)
+    except ModuleNotFoundError as exc:  # the URL's database driver is not installed
+        raise backend.translate(exc, action) from exc
+    except Exception as exc:
+        if backend.is_database_error(exc):
+            raise backend.translate(exc, action) from exc
+        raise
+
+
+def _table(name: str) -> Any:
+    from engine.store.tables import ALL_TABLES
+
+    return next(cls.__table__ for cls in ALL_TABLES if cls.__tablename__ == name)
+
+
+def _run_exists(conn: Connection, run_id: str) -> bool:
+    from sqlalchemy import select
+
+    runs = _table("runs")
+    return conn.execute(select(runs.c.id).where(runs.c.id == run_id)).first() is not None
+
+
+def utc_now() -> str:
+    """Now, as stored: UTC ISO-8601 of fixed width (text order is time order)."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def to_json(obj: Any) -> str:
+    """Strict JSON text (NaN and infinities become null; numpy scalars and paths plain)."""
+    return json.dumps(_plain(obj), ensure_ascii=False, allow_nan=False)
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if obj is None or isinstance(obj, (str, int, bool)):
+        return obj
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    if hasattr(obj, "item"):  # numpy scalar
+        return _plain(obj.item())
+    raise TypeError(f"cannot store a {type(obj).__name__} in the lineage store (not JSON data)")
+
+
+def _from_json(text: str | None, empty: Any = None) -> Any:
+    return empty if text is None else json.loads(text)
+
+
+def _metric_record(run_id: str, row: tuple[str, str, str, float]) -> dict[str, Any]:
+    split, slice_, name, value = row
+    value = float(value)
+    return {
+        "run_id": run_id, "split": split, "slice": slice_, "name": name,
+        "value": value if not math.isnan(value) else None,
+    }
+
+
+def _from_db_float(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _listing(runs: list[tuple[Any, ...]], metrics: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    by_run: dict[str, list[tuple[str, float]]] = {}
+    for run_id, split, name, value in metrics:
+        by_run.setdefault(run_id, []).append((f"{split}/{name}", _from_db_float(value)))
+    return [
+        {
+            "id": rid, "experiment": exp, "status": status, "started_at": started,
+            "ended_at": ended, "data_hash": data_hash, "model_hash": model_hash,
+            "metrics": dict(sorted(by_run.get(rid, ()), key=lambda kv: kv[0])),
+        }
+        for rid, exp, status, started, ended, data_hash, model_hash in runs
+    ]
+
+
+def _run_details(row: tuple[Any, ...]) -> dict[str, Any]:
+    (rid, exp, status, started, ended, config, overrides, config_hash, commit, dirty,
+     diff_hash, versions, host, pid, seed, task, target, run_dir, sweep_id, parent,
+     error, summary) = row
+    return {
+        "id": rid, "experiment": exp, "status": status, "started_at": started,
+        "ended_at": ended, "config": _from_json(config), "overrides": _from_json(overrides),
+        "config_hash": config_hash,
+        "git": {"commit": commit, "dirty": None if dirty is None else bool(dirty), "diff_hash": diff_hash},
+        "versions": _from_json(versions), "host": host, "pid": pid, "seed": seed,
+        "task": task, "target": target, "run_dir": run_dir, "sweep_id": sweep_id,
+        "parent_run_id": parent, "error": error, "summary": _from_json(summary, {}),
+    }
+
+
+def _datasets(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    found = [
+        {
+            "role": role, "hash": h, "hash_scheme": scheme, "n_rows": n_rows, "n_cols": n_cols,
+            "columns": _from_json(columns), "source": _from_json(source),
+        }
+        for role, h, scheme, n_rows, n_cols, columns, source in rows
+    ]
+    order = {role: i for i, role in enumerate(DATASET_ROLES)}
+    return sorted(found, key=lambda d: (order.get(d["role"], len(order)), d["role"]))
+
+
+def _model(rows: list[tuple[Any, ...]]) -> dict[str, Any] | None:
+    if not rows:
+        return None
+    sha, path, fmt, size, features, summary = rows[0]
+    return {
+        "hash": sha, "path": path, "format": fmt, "size_bytes": size,
+        "feature_names": _from_json(features), "summary": _from_json(summary),
+    }
+
+
+def _as_interrupted(run: dict[str, Any]) -> dict[str, Any]:
+    return {**run, "status": "interrupted", **({"error": INTERRUPTED_ERROR} if "error" in run else {})}
