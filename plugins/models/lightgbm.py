@@ -150,39 +150,38 @@ class LightGBMModel(Model):
     def fit(self, data: TrainingData, ctx: RunContext) -> None:
         encoder = _Encoder.learn(data.train, data.features, data.categorical)
         n_classes = _n_classes(data)
-        x_train = encoder.matrix(data.train, "train")
-        y_train = _check_target(data.y_train, data.task, n_classes, len(x_train), "train")
         params, keys = self._lgb_params(data.task, n_classes, ctx)
-        train_set = lgb.Dataset(
-            x_train, y_train, feature_name=encoder.lgb_names(),
-            categorical_feature=encoder.categorical_indices(), free_raw_data=True,
-        )
-        valid_sets, callbacks = [], []
-        use_valid = (
-            data.valid is not None and data.valid.height > 0
-            and self.params.early_stopping_rounds is not None
-        )
-        if use_valid:
-            x_valid = encoder.matrix(data.valid, "valid")
-            y_valid = _check_target(data.y_valid, data.task, n_classes, len(x_valid), "valid")
-            valid_sets = [lgb.Dataset(x_valid, y_valid, reference=train_set)]
-            callbacks.append(lgb.early_stopping(
-                self.params.early_stopping_rounds, first_metric_only=True, verbose=False))
+        x = encoder.matrix(data.train, "train")
+        y = _check_target(data.y_train, data.task, n_classes, len(x), "train")
+        train_set = lgb.Dataset(x, y, feature_name=encoder.lgb_names(), free_raw_data=True,
+                                categorical_feature=encoder.categorical_indices())
+        valid_sets = self._valid_sets(data, encoder, n_classes, train_set)
         total = self.params.num_boost_round
         progress = ctx.progress if callable(ctx.progress) else None
-        if progress is not None:
-            callbacks.append(_progress_callback(progress, total))
+        callbacks = [_progress_callback(progress, total)] if progress is not None else []
+        if valid_sets:
+            callbacks.append(lgb.early_stopping(
+                self.params.early_stopping_rounds, first_metric_only=True, verbose=False))
         booster = _lgb_call("train the model", keys, params, lambda: lgb.train(
             params, train_set, num_boost_round=total, valid_sets=valid_sets,
             valid_names=["valid"] * len(valid_sets), callbacks=callbacks))
-        best = booster.best_iteration if use_valid and booster.best_iteration > 0 \
-            else booster.current_iteration()
-        if progress is not None and booster.current_iteration() < total:
+        done = booster.current_iteration()
+        best = booster.best_iteration if valid_sets and booster.best_iteration > 0 else done
+        if progress is not None and done < total:
             progress(total, total, "train")  # stopped early: training is complete
-        text = booster.model_to_string(num_iteration=best)
         facts = {"task": data.task, "n_classes": n_classes, "best_iteration": int(best),
                  "objective": params["objective"]}
-        self._set_trained(text, encoder, facts)
+        self._set_trained(booster.model_to_string(num_iteration=best), encoder, facts)
+
+    def _valid_sets(self, data: TrainingData, encoder: _Encoder, n_classes: int,
+                    train_set: lgb.Dataset) -> list[lgb.Dataset]:
+        """The valid split as a LightGBM Dataset, when early stopping is on and it has rows."""
+        if self.params.early_stopping_rounds is None or data.valid is None \
+                or data.valid.height == 0:
+            return []
+        x = encoder.matrix(data.valid, "valid")
+        y = _check_target(data.y_valid, data.task, n_classes, len(x), "valid")
+        return [lgb.Dataset(x, y, reference=train_set)]
 
     def _lgb_params(self, task: str, n_classes: int, ctx: RunContext
                     ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -194,7 +193,8 @@ class LightGBMModel(Model):
                 f"objective '{objective}' does not fit task '{task}' (key: "
                 f"{CONFIG_ROOT}.params.objective). Valid: {', '.join(OBJECTIVES_BY_TASK[task])}, "
                 f"or null to choose by task.", key=f"{CONFIG_ROOT}.params.objective")
-        declared = {f.name: getattr(p, f.name) for f in fields(p) if f.name not in ("objective", "extra")}
+        declared = {f.name: getattr(p, f.name) for f in fields(p)
+                    if f.name not in ("objective", "extra")}
         params = {"objective": objective, **declared, **FIXED_PARAMS,
                   "seed": ctx.seed % 2**31, "num_threads": ctx.num_threads}
         if task == "multiclass":
@@ -409,7 +409,8 @@ def _load_booster(text: str) -> lgb.Booster:
                          ) from exc
 
 
-def _lgb_call(what: str, keys: dict[str, str], params: dict[str, Any], call: Callable[[], Any]) -> Any:
+def _lgb_call(what: str, keys: dict[str, str], params: dict[str, Any],
+              call: Callable[[], Any]) -> Any:
     """Run ``call``; turn a LightGBMError into one ModelError line naming the config key."""
     try:
         return call()
