@@ -101,14 +101,15 @@ def _assign(n: int, test_size: float, valid_size: float, rng: np.random.Generato
 
 
 class RandomSplitter(Splitter):
-    """Rows drawn at random: ``round(n * test_size)`` to test, ``round(n * valid_size)`` to valid."""
+    """Random rows: ``round(n * test_size)`` to test, ``round(n * valid_size)`` to valid."""
 
     Params = SizeParams
 
     def split(self, frame: pl.DataFrame, ctx: RunContext) -> dict[str, pl.DataFrame]:
         p = self.params
         n = frame.height
-        roles = _assign(n, p.test_size, p.valid_size, np.random.Generator(np.random.PCG64(ctx.seed)))
+        rng = np.random.Generator(np.random.PCG64(ctx.seed))
+        roles = _assign(n, p.test_size, p.valid_size, rng)
         with_valid = p.valid_size > 0
         _check_not_empty(roles, with_valid, _size_hints(p.test_size, p.valid_size),
                          what="random split")
@@ -156,7 +157,8 @@ class StratifiedSplitter(Splitter):
         if n_values > MAX_STRATA:
             raise DataError(
                 f"stratified split: column '{name}' has {n_values} distinct values (more than "
-                f"{MAX_STRATA}); stratify on a categorical column (split.column) or use split=random."
+                f"{MAX_STRATA}); stratify on a categorical column (split.column) or use "
+                f"split=random."
             )
         if column.dtype in (pl.Categorical, pl.Enum):
             column = column.cast(pl.String)  # rank by value, not by category code

@@ -35,7 +35,8 @@ MAX_LISTED_FILES = 3
 
 _GLOB_CHARS = frozenset("*?[")
 # polars: "could not parse `x1` as dtype `i64` at column 'a' (column number 1)"
-_PARSE_ERROR = re.compile(r"could not parse `(?P<value>.*?)` as dtype `[^`]*` at column '(?P<column>.*?)'")
+_PARSE_ERROR = re.compile(
+    r"could not parse `(?P<value>.*?)` as dtype `[^`]*` at column '(?P<column>.*?)'")
 
 
 # -- paths ------------------------------------------------------------------------------
@@ -43,7 +44,8 @@ def resolve_files(path: str, ctx: RunContext, *, fmt: str) -> tuple[Path, list[P
     """The absolute pattern and the sorted files it names; DataError when there are none."""
     resolved = Path(os.path.abspath(ctx.resolve_path(path)))
     if _GLOB_CHARS & set(path):
-        files = sorted(Path(p) for p in glob.glob(str(resolved), recursive=True) if os.path.isfile(p))
+        matches = glob.glob(str(resolved), recursive=True)
+        files = sorted(Path(p) for p in matches if os.path.isfile(p))
         if not files:
             raise DataError(f"no {fmt} file matches {resolved} (key: {PATH_KEY}); check the "
                             f"pattern (relative paths start at {ctx.base_dir}).")
@@ -107,12 +109,13 @@ class CsvSource(_FileSource):
         path: str
         # Field separator: one character.
         separator: str = ","
-        # True when the first line holds the column names (else column_1, column_2, ...).
+        # True when the first line holds the column names (else column_0, column_1, ...).
         has_header: bool = True
         # Strings read as null in every column (the empty string always is).
         null_values: list[str] = field(default_factory=list)
-        # Rows used to infer column types; null = every row (safe; reads the data twice).
-        infer_schema_length: int | None = field(default=None, metadata={"ge": 1})
+        # Rows used to infer column types; null = every row (safe; reads the data twice);
+        # 0 = read every column as String.
+        infer_schema_length: int | None = field(default=None, metadata={"ge": 0})
         # Column -> dtype name (Int64, Float64, String, Boolean, Date, ...), skipping inference.
         schema_overrides: dict[str, str] = field(default_factory=dict)
         # Parse ISO-8601 looking columns as Date / Datetime.
@@ -168,7 +171,8 @@ class CsvSource(_FileSource):
             first_row = pl.scan_csv(f, infer_schema=False, **self._options()).head(1).collect()
             if first_row.height:
                 return
-        where = self.files[0] if len(self.files) == 1 else f"{len(self.files)} files ({_listed(self.files)})"
+        n = len(self.files)
+        where = self.files[0] if n == 1 else f"{n} files ({_listed(self.files)})"
         raise DataError(f"CSV {where} has no rows, only a header (key: {PATH_KEY}); point "
                         f"{PATH_KEY} at a file with data.")
 
@@ -199,13 +203,15 @@ class CsvSource(_FileSource):
         """One line for a parse error: column, file, row, value, and the setting to change."""
         match = _PARSE_ERROR.search(str(exc))
         if not match or match["column"] not in schema:
-            return DataError(f"cannot read CSV {_listed(files)} (key: {PATH_KEY}): {_first_line(exc)}")
+            return DataError(f"cannot read CSV {_listed(files)} (key: {PATH_KEY}): "
+                             f"{_first_line(exc)}")
         column, value = match["column"], match["value"]
         where = self._locate(files, column, value)
         fixes = [f"set data.schema_overrides: {{{column}: String}} to read it as text",
                  f"add '{value}' to data.null_values if it means missing"]
         if column in self.params.schema_overrides:
-            fixes[0] = f"change data.schema_overrides.{column} (now {self.params.schema_overrides[column]})"
+            now = self.params.schema_overrides[column]
+            fixes[0] = f"change data.schema_overrides.{column} (now {now})"
         elif self.params.infer_schema_length is not None:
             fixes.insert(0, "set data.infer_schema_length: null to infer types from every row")
         return DataError(f"CSV value '{value}' in column '{column}' ({where}) is not a valid "

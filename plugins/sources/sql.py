@@ -52,7 +52,8 @@ class SqlSource(Source):
     class Params:
         # SQLAlchemy URL, e.g. sqlite:///data/loans.db (relative SQLite paths are allowed).
         url: str
-        # A SELECT statement; its result is the table.
+        # A SELECT statement; its result is the table.  It runs as SQLAlchemy text(), so a
+        # literal colon before a word (':abc') must be written '\:abc'.
         query: str
         # Rows used to infer column types; null = every row.
         infer_schema_length: int | None = field(default=None, metadata={"ge": 1})

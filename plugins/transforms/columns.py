@@ -49,7 +49,8 @@ def check_columns(names: Iterable[str], schema: Mapping[str, Any], *, what: str)
     """DataError for the first name not in ``schema``, with the closest existing column."""
     for name in names:
         if name not in schema:
-            raise DataError(f"{what}: column '{name}' is not in the data.{did_you_mean(name, schema)}")
+            raise DataError(f"{what}: column '{name}' is not in the data."
+                            f"{did_you_mean(name, schema)}")
 
 
 def _schema(frame: pl.LazyFrame, what: str) -> pl.Schema:
@@ -165,7 +166,8 @@ class FillNull(Transform):
     def apply(self, frame: pl.LazyFrame, ctx: RunContext) -> pl.LazyFrame:
         schema = _schema(frame, "fill_null")
         check_columns([*self.params.values, *self.params.strategy], schema, what="fill_null")
-        exprs = [pl.col(c).fill_null(literal_for(c, schema[c], v)) for c, v in self.params.values.items()]
+        exprs = [pl.col(c).fill_null(literal_for(c, schema[c], v))
+                 for c, v in self.params.values.items()]
         exprs += [strategy_expr(c, schema[c], s) for c, s in self.params.strategy.items()]
         return frame.with_columns(exprs)
 

@@ -44,7 +44,8 @@ class SqlTransform(Transform):
         try:
             columns = list(frame.collect_schema())
         except pl.exceptions.PolarsError as exc:
-            raise DataError(f"sql transform: the input frame is invalid: {_first_line(exc)}") from exc
+            raise DataError(f"sql transform: the input frame is invalid: "
+                            f"{_first_line(exc)}") from exc
         try:
             with pl.SQLContext(frames={TABLE: frame}, eager=False) as sql:
                 result = sql.execute(self.params.query)
