@@ -35,21 +35,17 @@ if TYPE_CHECKING:
 
 #: Seconds a connection waits for another process's write lock before "database is locked".
 BUSY_TIMEOUT_S = 30.0
-#: Pragmas set on every SQLite connection that writes.
-SQLITE_PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
-    f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}",
-    "PRAGMA foreign_keys=ON",
-    "PRAGMA synchronous=NORMAL",
-)
+#: Pragmas set on every SQLite connection that writes (with busy_timeout from BUSY_TIMEOUT_S).
+SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL")
 #: Longest cause (from the database driver) quoted in an error message.
 MAX_CAUSE_CHARS = 200
 
 #: Runs one SQL statement with named parameters and returns all rows as tuples.
 Query = Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]
 
-_PLAIN_SQLITE = re.compile(r"^sqlite(\+pysqlite)?:///(?P<path>[^?]+)$")
-_PASSWORD = re.compile(r"^(?P<head>[a-zA-Z0-9+._-]+://[^:/@]*:)[^@/]*@")
+_SQLITE_FILE = re.compile(r"^sqlite(?P<driver>\+\w+)?:///(?P<path>[^?]+)(?P<query>\?.*)?$")
+# user:password@ up to the last "@" before the path, as SQLAlchemy parses it.
+_PASSWORD = re.compile(r"^(?P<head>[a-zA-Z0-9+._-]+://[^:/@]*:)[^/]*@")
 
 
 def display_url(url: str) -> str:
@@ -57,10 +53,16 @@ def display_url(url: str) -> str:
     return _PASSWORD.sub(r"\g<head>***@", url)
 
 
-def sqlite_file(url: str) -> Path | None:
-    """The file of a plain SQLite file URL; None for every other URL (including :memory:)."""
-    match = _PLAIN_SQLITE.match(url)
-    if match is None or match["path"] == ":memory:":
+def sqlite_file(url: str, *, plain: bool = False) -> Path | None:
+    """The file of a SQLite file URL; None for other URLs, in-memory and ``file:`` URI ones.
+
+    With ``plain``, only URLs without driver or options (those the standard library can read
+    exactly as SQLAlchemy would) give a path.
+    """
+    match = _SQLITE_FILE.match(url)
+    if match is None or match["path"] == ":memory:" or match["path"].startswith("file:"):
+        return None
+    if plain and (match["query"] or match["driver"] not in (None, "+pysqlite")):
         return None
     return Path(match["path"]).expanduser().absolute()
 
@@ -89,6 +91,7 @@ class SqliteReader:
         self._conn = sqlite3.connect(
             str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
         )
+        self._conn.execute("PRAGMA foreign_keys=ON")
         self._lock = threading.Lock()
 
     @contextmanager
@@ -163,6 +166,7 @@ def _is_sqlite_memory(url: str) -> bool:
 
 def _on_sqlite_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (see _on_sqlite_begin)
+    dbapi_conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
     for pragma in SQLITE_PRAGMAS:
         dbapi_conn.execute(pragma)
 
@@ -190,7 +194,7 @@ def is_database_error(exc: BaseException) -> bool:
 def translate(exc: BaseException, action: str) -> StoreError:
     """One line for a database error: what failed (``action`` names the store), why, what to do."""
     cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    first = cause[0] if cause else type(exc).__name__
+    first = cause[0].rstrip(". ") if cause else type(exc).__name__
     if len(first) > MAX_CAUSE_CHARS:
         first = first[: MAX_CAUSE_CHARS - 3] + "..."
     return StoreError(f"cannot {action}: {first}. {_hint(first, exc)}")
@@ -201,7 +205,7 @@ def _hint(cause: str, exc: BaseException) -> str:
     if isinstance(exc, ModuleNotFoundError):
         return "Install the database driver named in store.url (e.g. pip install psycopg2-binary)."
     if "not a database" in text:
-        return "The file is not an SQLite database: point store.url at a driftline store or a new file."
+        return "Point store.url at a driftline store or at a new file."
     if is_locked(exc):
         return (
             f"Another process held the store for over {BUSY_TIMEOUT_S:.0f} s; retry, and use a "
@@ -209,8 +213,13 @@ def _hint(cause: str, exc: BaseException) -> str:
         )
     if "readonly" in text or "read-only" in text or "permission" in text:
         return "Check that the store file and its folder are writable."
-    if "disk" in text or "full" in text:
+    if "full" in text:
         return "Free disk space where the store lives."
+    if "i/o" in text:
+        return (
+            "Check the disk holding the store; SQLite is unreliable on network file systems, "
+            "use a PostgreSQL store there."
+        )
     if "unable to open" in text:
         return "Check that the path in store.url exists and is readable."
     return "Check store.url and that the database is reachable."

@@ -33,7 +33,8 @@ def resolve(ref: str, query: Query) -> str:
         raise _not_found(ref)
     if len(text) < MIN_PREFIX:
         raise _not_found(ref, f"a run id prefix needs at least {MIN_PREFIX} characters")
-    rows = query(f"SELECT id FROM runs WHERE id LIKE :prefix {NEWEST_FIRST}", {"prefix": text + "%"})
+    sql = f"SELECT id FROM runs WHERE id LIKE :prefix {NEWEST_FIRST}"
+    rows = query(sql, {"prefix": text + "%"})
     ids = [run_id for (run_id,) in rows]
     if len(ids) == 1:
         return ids[0]

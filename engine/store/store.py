@@ -23,9 +23,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from engine.errors import StoreError, format_options
-from engine.store import backend, migrations, runref
+from engine.errors import StoreError, did_you_mean, format_options
+from engine.store import backend, migrations, queries, runref
 from engine.store.liveness import process_gone
+from engine.store.queries import DATASET_ROLES, INTERRUPTED_ERROR
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -35,46 +36,12 @@ T = TypeVar("T")
 #: Every status a run can have; all but the first are final.
 RUN_STATUSES = ("running", "succeeded", "failed", "rejected", "interrupted")
 FINAL_STATUSES = RUN_STATUSES[1:]
-#: Roles a dataset plays in a run, in the order ``get_run`` lists them.
-DATASET_ROLES = ("source", "train", "valid", "test", "batch")
-#: Error recorded for a run whose process ended without finishing it.
-INTERRUPTED_ERROR = "process ended without finishing (killed or crashed)"
 #: Attempts of one write transaction when SQLite reports "database is locked".
 WRITE_ATTEMPTS = 5
 #: First back-off between attempts, seconds (doubles each time, with jitter).
 RETRY_BASE_S = 0.05
 
 _RUN_ID = re.compile(r"[0-9a-f]{32}")
-
-_RUN_COLUMNS = (
-    "id, experiment, status, started_at, ended_at, config_json, overrides_json, config_hash, "
-    "git_commit, git_dirty, git_diff_hash, versions_json, host, pid, seed, task, target, "
-    "run_dir, sweep_id, parent_run_id, error, summary_json"
-)
-_LIST_SQL = """
-SELECT r.id, r.experiment, r.status, r.started_at, r.ended_at,
-       COALESCE(t.dataset_hash, s.dataset_hash), m.sha256
-FROM runs r
-LEFT JOIN run_datasets t ON t.run_id = r.id AND t.role = 'train'
-LEFT JOIN run_datasets s ON s.run_id = r.id AND s.role = 'source'
-LEFT JOIN models m ON m.run_id = r.id
-{where} ORDER BY r.started_at DESC, r.id DESC {limit}"""
-_LIST_METRICS_SQL = """
-SELECT mt.run_id, mt.split, mt.name, mt.value
-FROM metrics mt
-JOIN (SELECT r.id FROM runs r {where} {order} {limit}) sel ON sel.id = mt.run_id
-WHERE mt.slice = ''"""
-_RUN_DATASETS_SQL = """
-SELECT rd.role, d.hash, d.hash_scheme, d.n_rows, d.n_cols, d.columns_json, d.source_json
-FROM run_datasets rd JOIN datasets d ON d.hash = rd.dataset_hash
-WHERE rd.run_id = :id"""
-_MODEL_SQL = (
-    "SELECT sha256, path, format, size_bytes, feature_names_json, summary_json "
-    "FROM models WHERE run_id = :id"
-)
-_METRICS_SQL = (
-    "SELECT split, slice, name, value FROM metrics WHERE run_id = :id ORDER BY split, slice, name"
-)
 
 
 class LineageStore:
@@ -92,6 +59,7 @@ class LineageStore:
         self._write_url = write_url
         self._write_engine: Engine | None = None
         self._host = socket.gethostname()
+        self._closed = False
 
     # -- opening ------------------------------------------------------------------------
     @classmethod
@@ -104,10 +72,11 @@ class LineageStore:
         where = backend.display_url(url)
         action = f"open lineage store {where}"
         path = backend.sqlite_file(url)
+        if path is not None:
+            backend.prepare_sqlite_file(path, where)
         engine = None
         with _boundary(action):
-            if path is not None:
-                backend.prepare_sqlite_file(path, where)
+            if path is not None and backend.sqlite_file(url, plain=True) is not None:
                 reader: Any = backend.SqliteReader(path)
                 write_url = f"sqlite:///{path}"
             else:
@@ -134,12 +103,12 @@ class LineageStore:
             version = migrations.stored_version(tables, raw, self._where)
         if version < migrations.SCHEMA_VERSION:
             self._write(
-                f"create or upgrade lineage store {self._where}",
-                lambda conn: migrations.upgrade(conn, self._where),
+                "create or upgrade the schema", lambda conn: migrations.upgrade(conn, self._where)
             )
 
     def close(self) -> None:
         """Release the store's connections (safe to call twice)."""
+        self._closed = True
         self._reader.close()
         for engine in (self._write_engine, self._engine):
             if engine is not None:
@@ -168,9 +137,9 @@ class LineageStore:
         versions: dict[str, Any],
         host: str,
         pid: int,
-        seed: int,
-        task: str,
-        target: str,
+        seed: int | None,
+        task: str | None,
+        target: str | None,
         run_dir: str | Path,
         sweep_id: str | None = None,
         parent_run_id: str | None = None,
@@ -193,7 +162,7 @@ class LineageStore:
             from sqlalchemy import insert
 
             if _run_exists(conn, id):
-                raise StoreError(f"cannot record run {id}: a run with this id already exists in lineage store {self._where}")
+                raise self._error(f"record run {id}", "a run with this id already exists")
             conn.execute(insert(_table("runs")), row)
 
         self._write(f"record run {id}", write)
@@ -215,7 +184,7 @@ class LineageStore:
         The dataset row is stored once per hash (the first source seen is kept).
         """
         if role not in DATASET_ROLES:
-            raise ValueError(f"dataset role must be one of {', '.join(DATASET_ROLES)}, got {role!r}")
+            raise ValueError(f"dataset role must be one of {DATASET_ROLES}, got {role!r}")
         action = f"record the {role} dataset of run {run_id}"
         dataset = {
             "hash": hash, "hash_scheme": hash_scheme, "source_json": to_json(source),
@@ -278,11 +247,11 @@ class LineageStore:
         NaN is stored as NULL (and read back as NaN).  Recording a key twice is an error.
         """
         action = f"record metrics of run {run_id}"
-        records = [_metric_record(run_id, row) for row in rows]
+        records = [_metric_row(run_id, row) for row in rows]
         keys = [(r["split"], r["slice"], r["name"]) for r in records]
         if len(set(keys)) != len(keys):
             dupes = sorted({"/".join(k) for k in keys if keys.count(k) > 1})
-            raise ValueError(f"record_metrics: repeated metrics for run {run_id}: {format_options(dupes)}")
+            raise ValueError(f"metrics given twice for run {run_id}: {format_options(dupes)}")
         if not records:
             return
 
@@ -311,7 +280,7 @@ class LineageStore:
     ) -> None:
         """Record how the run ended: status, end time, error line and (if given) summary."""
         if status not in FINAL_STATUSES:
-            raise ValueError(f"final run status must be one of {', '.join(FINAL_STATUSES)}, got {status!r}")
+            raise ValueError(f"final run status must be one of {FINAL_STATUSES}, got {status!r}")
         action = f"record the end of run {run_id}"
         values: dict[str, Any] = {"status": status, "ended_at": utc_now(), "error": error}
         if summary is not None:
@@ -343,59 +312,31 @@ class LineageStore:
 
         ``metrics`` maps "split/name" to the value on the whole split (NaN when undefined).
         """
+        if status is not None and status not in RUN_STATUSES:
+            raise StoreError(f"unknown run status '{status}'.{did_you_mean(status, RUN_STATUSES)}")
         unsaved = self._mark_interrupted()
-        clauses, params = [], {}
-        if experiment is not None:
-            clauses.append("r.experiment = :experiment")
-            params["experiment"] = experiment
-        if status is not None:
-            clauses.append("r.status = :status")
-            params["status"] = status
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        limit_sql = ""
-        if limit is not None:
-            limit_sql, params["limit"] = "LIMIT :limit", max(int(limit), 0)
-        order = "ORDER BY r.started_at DESC, r.id DESC" if limit is not None else ""
-
-        def read(query: backend.Query) -> list[dict[str, Any]]:
-            runs = query(_LIST_SQL.format(where=where, limit=limit_sql), params)
-            metrics = query(
-                _LIST_METRICS_SQL.format(where=where, order=order, limit=limit_sql), params
-            )
-            return _listing(runs, metrics)
-
-        listed = self._read("list runs", read)
-        return [_as_interrupted(run) if run["id"] in unsaved else run for run in listed
-                if not (run["id"] in unsaved and status == "running")]
+        listed = self._read(
+            "list runs", lambda query: queries.list_runs(query, experiment, status, limit)
+        )
+        if status == "running":  # dead runs that could not be saved as interrupted
+            listed = [run for run in listed if run["id"] not in unsaved]
+        return [queries.as_interrupted(r) if r["id"] in unsaved else r for r in listed]
 
     def get_run(self, ref: str) -> dict[str, Any]:
         """Everything recorded about the run ``ref`` names (see :meth:`resolve`)."""
         run_id = self.resolve(ref)
         unsaved = self._mark_interrupted(run_id)
-
-        def read(query: backend.Query) -> dict[str, Any]:
-            rows = query(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = :id", {"id": run_id})
-            run = _run_details(rows[0])
-            run["datasets"] = _datasets(query(_RUN_DATASETS_SQL, {"id": run_id}))
-            run["model"] = _model(query(_MODEL_SQL, {"id": run_id}))
-            run["metrics"] = [
-                {"split": sp, "slice": sl, "name": n, "value": _from_db_float(v)}
-                for sp, sl, n, v in query(_METRICS_SQL, {"id": run_id})
-            ]
-            return run
-
-        run = self._read(f"read run {run_id}", read)
-        return _as_interrupted(run) if run_id in unsaved else run
+        run = self._read(f"read run {run_id}", lambda query: queries.run_details(query, run_id))
+        return queries.as_interrupted(run) if run_id in unsaved else run
 
     # -- interrupted runs ---------------------------------------------------------------
     def _mark_interrupted(self, run_id: str | None = None) -> set[str]:
         """Persist `interrupted` for dead `running` runs of this host; return those not saved."""
-        sql = "SELECT id, host, pid, started_at FROM runs WHERE status = 'running'"
-        params = {}
-        if run_id is not None:
-            sql, params = sql + " AND id = :id", {"id": run_id}
-        rows = self._read("list running runs", lambda query: query(sql, params))
-        dead = [rid for rid, host, pid, started in rows if host == self._host and process_gone(pid, started)]
+        rows = self._read("list running runs", lambda query: queries.running_runs(query, run_id))
+        dead = [
+            rid for rid, host, pid, started in rows
+            if host == self._host and process_gone(pid, started)
+        ]
         if not dead:
             return set()
 
@@ -441,6 +382,8 @@ class LineageStore:
                 raise backend.translate(exc, action) from exc
 
     def _writer(self, action: str) -> Engine:
+        if self._closed:
+            raise StoreError(f"cannot {action}: the store was closed. Open it again.")
         if self._write_engine is None:
             if self._engine is None:
                 self._engine = _create_engine(self._write_url, action)
@@ -519,73 +462,10 @@ def _plain(obj: Any) -> Any:
     raise TypeError(f"cannot store a {type(obj).__name__} in the lineage store (not JSON data)")
 
 
-def _from_json(text: str | None, empty: Any = None) -> Any:
-    return empty if text is None else json.loads(text)
-
-
-def _metric_record(run_id: str, row: tuple[str, str, str, float]) -> dict[str, Any]:
+def _metric_row(run_id: str, row: tuple[str, str, str, float]) -> dict[str, Any]:
     split, slice_, name, value = row
-    value = float(value)
+    number = float(value)
     return {
-        "run_id": run_id, "split": split, "slice": slice_, "name": name,
-        "value": value if not math.isnan(value) else None,
+        "run_id": run_id, "split": str(split), "slice": str(slice_), "name": str(name),
+        "value": None if math.isnan(number) else number,
     }
-
-
-def _from_db_float(value: float | None) -> float:
-    return math.nan if value is None else float(value)
-
-
-def _listing(runs: list[tuple[Any, ...]], metrics: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    by_run: dict[str, list[tuple[str, float]]] = {}
-    for run_id, split, name, value in metrics:
-        by_run.setdefault(run_id, []).append((f"{split}/{name}", _from_db_float(value)))
-    return [
-        {
-            "id": rid, "experiment": exp, "status": status, "started_at": started,
-            "ended_at": ended, "data_hash": data_hash, "model_hash": model_hash,
-            "metrics": dict(sorted(by_run.get(rid, ()), key=lambda kv: kv[0])),
-        }
-        for rid, exp, status, started, ended, data_hash, model_hash in runs
-    ]
-
-
-def _run_details(row: tuple[Any, ...]) -> dict[str, Any]:
-    (rid, exp, status, started, ended, config, overrides, config_hash, commit, dirty,
-     diff_hash, versions, host, pid, seed, task, target, run_dir, sweep_id, parent,
-     error, summary) = row
-    return {
-        "id": rid, "experiment": exp, "status": status, "started_at": started,
-        "ended_at": ended, "config": _from_json(config), "overrides": _from_json(overrides),
-        "config_hash": config_hash,
-        "git": {"commit": commit, "dirty": None if dirty is None else bool(dirty), "diff_hash": diff_hash},
-        "versions": _from_json(versions), "host": host, "pid": pid, "seed": seed,
-        "task": task, "target": target, "run_dir": run_dir, "sweep_id": sweep_id,
-        "parent_run_id": parent, "error": error, "summary": _from_json(summary, {}),
-    }
-
-
-def _datasets(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    found = [
-        {
-            "role": role, "hash": h, "hash_scheme": scheme, "n_rows": n_rows, "n_cols": n_cols,
-            "columns": _from_json(columns), "source": _from_json(source),
-        }
-        for role, h, scheme, n_rows, n_cols, columns, source in rows
-    ]
-    order = {role: i for i, role in enumerate(DATASET_ROLES)}
-    return sorted(found, key=lambda d: (order.get(d["role"], len(order)), d["role"]))
-
-
-def _model(rows: list[tuple[Any, ...]]) -> dict[str, Any] | None:
-    if not rows:
-        return None
-    sha, path, fmt, size, features, summary = rows[0]
-    return {
-        "hash": sha, "path": path, "format": fmt, "size_bytes": size,
-        "feature_names": _from_json(features), "summary": _from_json(summary),
-    }
-
-
-def _as_interrupted(run: dict[str, Any]) -> dict[str, Any]:
-    return {**run, "status": "interrupted", **({"error": INTERRUPTED_ERROR} if "error" in run else {})}

@@ -81,12 +81,13 @@ class RunRow(SQLModel, table=True):
     host: str
     # Process id on that host (used to detect runs whose process died).
     pid: int = Field(sa_type=BigInteger)
-    # Seed every random choice of the run derives from.
-    seed: int = Field(sa_type=BigInteger)
+    # Seed every random choice of the run derives from.  Seed, task and target are NULL
+    # only for a run whose config lacked them (it is then recorded as failed).
+    seed: int | None = Field(default=None, sa_type=BigInteger)
     # binary | multiclass | regression
-    task: str
+    task: str | None = None
     # Name of the target column.
-    target: str
+    target: str | None = None
     # Folder holding the run's artifacts (model file, validation failures, reports).
     run_dir: str
     # Id shared by the runs of one sweep (`driftline run -m`); NULL for a single run.

@@ -1,0 +1,163 @@
+"""The read side of the lineage store: portable SQL, and stored rows turned into plain dicts.
+
+Each function takes a ``Query`` (one read transaction, from either backend) and issues a
+fixed number of statements: listing N runs is two queries, never one per run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from engine.store.backend import Query
+
+#: Roles a dataset plays in a run, in the order a run's datasets are listed.
+DATASET_ROLES = ("source", "train", "valid", "test", "batch")
+#: Error recorded for a run whose process ended without finishing it.
+INTERRUPTED_ERROR = "process ended without finishing (killed or crashed)"
+
+_NEWEST_FIRST = "ORDER BY r.started_at DESC, r.id DESC"
+_RUN_COLUMNS = (
+    "id, experiment, status, started_at, ended_at, config_json, overrides_json, config_hash, "
+    "git_commit, git_dirty, git_diff_hash, versions_json, host, pid, seed, task, target, "
+    "run_dir, sweep_id, parent_run_id, error, summary_json"
+)
+# data_hash is the train split's hash, else the hash of the data as loaded (source).
+_LIST_SQL = """
+SELECT r.id, r.experiment, r.status, r.started_at, r.ended_at,
+       COALESCE(t.dataset_hash, s.dataset_hash), m.sha256
+FROM runs r
+LEFT JOIN run_datasets t ON t.run_id = r.id AND t.role = 'train'
+LEFT JOIN run_datasets s ON s.run_id = r.id AND s.role = 'source'
+LEFT JOIN models m ON m.run_id = r.id
+{where} {order} {limit}"""
+# Overall (slice '') metrics of exactly the runs the listing selects, in one query.
+_LIST_METRICS_SQL = """
+SELECT mt.run_id, mt.split, mt.name, mt.value
+FROM metrics mt
+JOIN (SELECT r.id FROM runs r {where} {order} {limit}) sel ON sel.id = mt.run_id
+WHERE mt.slice = ''"""
+_RUN_DATASETS_SQL = """
+SELECT rd.role, d.hash, d.hash_scheme, d.n_rows, d.n_cols, d.columns_json, d.source_json
+FROM run_datasets rd JOIN datasets d ON d.hash = rd.dataset_hash
+WHERE rd.run_id = :id"""
+_MODEL_SQL = (
+    "SELECT sha256, path, format, size_bytes, feature_names_json, summary_json "
+    "FROM models WHERE run_id = :id"
+)
+_METRICS_SQL = (
+    "SELECT split, slice, name, value FROM metrics WHERE run_id = :id ORDER BY split, slice, name"
+)
+
+
+def running_runs(query: Query, run_id: str | None = None) -> list[tuple[str, str, int, str]]:
+    """(id, host, pid, started_at) of runs recorded as running (only ``run_id`` if given)."""
+    sql = "SELECT id, host, pid, started_at FROM runs WHERE status = 'running'"
+    if run_id is None:
+        return query(sql, {})
+    return query(sql + " AND id = :id", {"id": run_id})
+
+
+def list_runs(
+    query: Query, experiment: str | None, status: str | None, limit: int | None
+) -> list[dict[str, Any]]:
+    """Runs newest first: id, experiment, status, times, data and model hash, overall metrics."""
+    clauses, params = [], {}
+    if experiment is not None:
+        clauses.append("r.experiment = :experiment")
+        params["experiment"] = experiment
+    if status is not None:
+        clauses.append("r.status = :status")
+        params["status"] = status
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    limit_sql = ""
+    if limit is not None:
+        limit_sql, params["limit"] = "LIMIT :limit", max(int(limit), 0)
+    runs = query(_LIST_SQL.format(where=where, order=_NEWEST_FIRST, limit=limit_sql), params)
+    # The sub-select needs its order only to pick the same LIMIT rows.
+    order = _NEWEST_FIRST if limit is not None else ""
+    metrics = query(_LIST_METRICS_SQL.format(where=where, order=order, limit=limit_sql), params)
+    return _listing(runs, metrics)
+
+
+def run_details(query: Query, run_id: str) -> dict[str, Any]:
+    """Everything recorded about one (existing) run."""
+    rows = query(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = :id", {"id": run_id})
+    run = _run(rows[0])
+    run["datasets"] = _datasets(query(_RUN_DATASETS_SQL, {"id": run_id}))
+    run["model"] = _model(query(_MODEL_SQL, {"id": run_id}))
+    run["metrics"] = [
+        {"split": split, "slice": slice_, "name": name, "value": from_db_float(value)}
+        for split, slice_, name, value in query(_METRICS_SQL, {"id": run_id})
+    ]
+    return run
+
+
+def as_interrupted(run: dict[str, Any]) -> dict[str, Any]:
+    """A run (listing or details) as reported once its process is known to be gone."""
+    patched = {**run, "status": "interrupted"}
+    if "error" in run:
+        patched["error"] = INTERRUPTED_ERROR
+    return patched
+
+
+def from_db_float(value: float | None) -> float:
+    """A stored metric value: NULL stands for NaN."""
+    return math.nan if value is None else float(value)
+
+
+def _from_json(text: str | None, empty: Any = None) -> Any:
+    return empty if text is None else json.loads(text)
+
+
+def _listing(runs: list[tuple[Any, ...]], metrics: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    by_run: dict[str, list[tuple[str, float]]] = {}
+    for run_id, split, name, value in metrics:
+        by_run.setdefault(run_id, []).append((f"{split}/{name}", from_db_float(value)))
+    return [
+        {
+            "id": rid, "experiment": exp, "status": status, "started_at": started,
+            "ended_at": ended, "data_hash": data_hash, "model_hash": model_hash,
+            "metrics": dict(sorted(by_run.get(rid, ()), key=lambda kv: kv[0])),
+        }
+        for rid, exp, status, started, ended, data_hash, model_hash in runs
+    ]
+
+
+def _run(row: tuple[Any, ...]) -> dict[str, Any]:
+    (rid, exp, status, started, ended, config, overrides, config_hash, commit, dirty,
+     diff_hash, versions, host, pid, seed, task, target, run_dir, sweep_id, parent,
+     error, summary) = row
+    dirty = None if dirty is None else bool(dirty)  # SQLite stores 0/1
+    git = {"commit": commit, "dirty": dirty, "diff_hash": diff_hash}
+    return {
+        "id": rid, "experiment": exp, "status": status, "started_at": started,
+        "ended_at": ended, "config": _from_json(config), "overrides": _from_json(overrides),
+        "config_hash": config_hash, "git": git, "versions": _from_json(versions),
+        "host": host, "pid": pid, "seed": seed, "task": task, "target": target,
+        "run_dir": run_dir, "sweep_id": sweep_id, "parent_run_id": parent, "error": error,
+        "summary": _from_json(summary, {}),
+    }
+
+
+def _datasets(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    found = [
+        {
+            "role": role, "hash": hash_, "hash_scheme": scheme, "n_rows": n_rows,
+            "n_cols": n_cols, "columns": _from_json(columns), "source": _from_json(source),
+        }
+        for role, hash_, scheme, n_rows, n_cols, columns, source in rows
+    ]
+    order = {role: i for i, role in enumerate(DATASET_ROLES)}
+    return sorted(found, key=lambda d: (order.get(d["role"], len(order)), d["role"]))
+
+
+def _model(rows: list[tuple[Any, ...]]) -> dict[str, Any] | None:
+    if not rows:
+        return None
+    sha, path, fmt, size, features, summary = rows[0]
+    return {
+        "hash": sha, "path": path, "format": fmt, "size_bytes": size,
+        "feature_names": _from_json(features), "summary": _from_json(summary),
+    }
