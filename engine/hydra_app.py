@@ -160,6 +160,7 @@ def _job(cfg: Any) -> float | None:
     from engine.report import print_run_summary
 
     hc = HydraConfig.get()
+    _plain_console_logging()
     try:
         try:
             config = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
@@ -177,17 +178,29 @@ def _job(cfg: Any) -> float | None:
         outcome = execute_run(request)
     except DriftlineError as exc:
         _STATE.errors.append(exc)
+        if os.environ.get("DRIFTLINE_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
         print(f"driftline: error: {exc}", file=sys.stderr)
         return None
     _STATE.outcomes.append(outcome)
+    if outcome.error is not None and os.environ.get("DRIFTLINE_DEBUG"):
+        import traceback
+
+        traceback.print_exception(outcome.error)
     print_run_summary(outcome)
     if outcome.error is not None:
         _STATE.errors.append(outcome.error)
-        if not isinstance(outcome.error, DriftlineError) and os.environ.get("DRIFTLINE_DEBUG"):
-            import traceback
-            traceback.print_exception(outcome.error)
         return None
     return outcome.primary[1] if outcome.primary else None
+
+
+def _plain_console_logging() -> None:
+    """Stage lines on the terminal without Hydra's timestamp prefix (the log file keeps it)."""
+    for handler in logging.getLogger().handlers:
+        if type(handler) is logging.StreamHandler:
+            handler.setFormatter(logging.Formatter("%(message)s"))
 
 
 def _exit_code(multirun: bool) -> int:

@@ -38,6 +38,23 @@ def print_run_summary(outcome: Any) -> None:
     print("\n".join(lines), flush=True)
 
 
+def to_json(value: Any) -> str:
+    """JSON for scripts: NaN and infinities become null (they are not valid JSON)."""
+    import json
+
+    return json.dumps(_finite(value), indent=2, default=str)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
 def fmt_value(value: Any) -> str:
     if isinstance(value, float):
         return "nan" if math.isnan(value) else f"{value:.4f}"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
 from engine.exit_codes import ExitCode
@@ -16,7 +14,8 @@ RUNS_TABLE_METRICS = 3
 def add_parsers(sub: Any) -> None:
     p = sub.add_parser("runs", help="list runs (newest first)")
     p.add_argument("--experiment", help="only runs of this experiment")
-    p.add_argument("--status", choices=["running", "succeeded", "failed", "rejected", "interrupted"])
+    p.add_argument("--status", choices=["running", "succeeded", "failed", "rejected", "interrupted"],
+                   help="only runs with this status")
     p.add_argument("--limit", type=int, default=None, help="at most this many runs")
     _add_common(p)
     p.set_defaults(func=runs_command)
@@ -40,7 +39,7 @@ def open_store(args: argparse.Namespace) -> Any:
 
 
 def runs_command(args: argparse.Namespace) -> int:
-    from engine.report import table
+    from engine.report import table, to_json
 
     store = open_store(args)
     try:
@@ -48,8 +47,7 @@ def runs_command(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.json:
-        json.dump(runs, sys.stdout, indent=2, default=str)
-        print()
+        print(to_json(runs))
         return ExitCode.OK
     if not runs:
         print("no runs recorded yet; start one with: driftline run")
@@ -75,14 +73,15 @@ def _when(value: Any) -> str:
 
 
 def show_command(args: argparse.Namespace) -> int:
+    from engine.report import to_json
+
     store = open_store(args)
     try:
         run = store.get_run(args.run)
     finally:
         store.close()
     if args.json:
-        json.dump(run, sys.stdout, indent=2, default=str)
-        print()
+        print(to_json(run))
         return ExitCode.OK
     print(render_run(run))
     return ExitCode.OK
