@@ -92,7 +92,7 @@ def run_app(args: list[str], project: Project, registry: Registry,
     main = hydra.main(version_base=HYDRA_VERSION_BASE, config_path=conf_dir,
                       config_name=PRIMARY_CONFIG_NAME)(_job)
     saved_argv = sys.argv
-    sys.argv = ["driftline run", *args, *extra]
+    sys.argv = ["driftline run", *_with_overrides(args, parsed.overrides, extra)]
     _STATE.outcomes.clear()
     _STATE.errors.clear()
     try:
@@ -100,6 +100,22 @@ def run_app(args: list[str], project: Project, registry: Registry,
     finally:
         sys.argv = saved_argv
     return _exit_code(parsed.multirun)
+
+
+def _with_overrides(args: list[str], user_overrides: list[str], extra: list[str]) -> list[str]:
+    """Insert ``extra`` just before the user's overrides: Hydra wants them contiguous."""
+    if user_overrides:
+        first = user_overrides[0]
+        for i, arg in enumerate(args):
+            if arg == first and not (i and args[i - 1] in _FLAGS_WITH_VALUE):
+                return [*args[:i], *extra, *args[i:]]
+    return [*args, *extra]
+
+
+# Hydra flags whose next argument is their value (not an override).
+_FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name",
+                     "-cn", "--config-dir", "-cd", "--experimental-rerun", "--info", "-i",
+                     "--shell-completion", "-sc"}
 
 
 def _config_locations(project: Project, registry: Registry) -> tuple[str, list[str]]:

@@ -1,0 +1,1 @@
+"""driftline's built-in components, registered through entry points like any third-party plugin."""

@@ -1,0 +1,1 @@
+"""The ``driftline`` command line: one thin module per command."""
