@@ -11,8 +11,9 @@ Training is deterministic by default: ``deterministic=True``, a fixed histogram 
 (``force_col_wise``, see :data:`FIXED_PARAMS`), the run seed (LightGBM derives its bagging,
 feature-fraction and other seeds from it), and ``verbosity=-1``.  The same data and
 parameters give a bit-identical model file in any process.  Note that LightGBM writes every
-parameter, ``num_threads`` included, into the model text: the file is the same on every
-machine as long as the run passes the same ``num_threads`` (0 = all cores).
+parameter into the model text; ``num_threads`` (how training ran, not what was learnt; the
+trees do not depend on it with ``force_col_wise``) is dropped from it, so a sweep job with
+one thread and a run with all cores write the same file.
 
 The model is saved in LightGBM's own text format, cut at the best iteration, and the
 fitted model predicts from that same text, so a reloaded model predicts identically.
@@ -171,7 +172,8 @@ class LightGBMModel(Model):
             progress(total, total, "train")  # stopped early: training is complete
         facts = {"task": data.task, "n_classes": n_classes, "best_iteration": int(best),
                  "objective": params["objective"]}
-        self._set_trained(booster.model_to_string(num_iteration=best), encoder, facts)
+        text = _without_runtime_params(booster.model_to_string(num_iteration=best))
+        self._set_trained(text, encoder, facts)
 
     def _valid_sets(self, data: TrainingData, encoder: _Encoder, n_classes: int,
                     train_set: lgb.Dataset) -> list[lgb.Dataset]:
@@ -476,3 +478,14 @@ def _lightgbm_aliases() -> dict[str, list[str]] | None:
         return _ConfigAliases._get_all_param_aliases()
     except Exception:  # a private helper of LightGBM: absent or changed in another version
         return None
+
+
+# Parameters that describe how training ran, not the model; dropped from the saved text.
+_RUNTIME_PARAMS = ("num_threads",)
+
+
+def _without_runtime_params(text: str) -> str:
+    """The model text without the ``[num_threads: N]`` line of its parameters block."""
+    lines = text.split("\n")
+    return "\n".join(line for line in lines
+                     if not any(line.startswith(f"[{p}: ") for p in _RUNTIME_PARAMS))

@@ -386,3 +386,15 @@ def test_yaml_option_comments_every_key():
 
 if __name__ == "__main__":
     sys.stdout.write(hashlib.sha256(fit_binary().dumps()).hexdigest() + "\n")
+
+
+def test_model_file_does_not_depend_on_thread_count():
+    """A sweep job capped to one thread writes the same file as a run on all cores."""
+    digests = set()
+    for threads in (1, 2):
+        data, _, _ = binary_data()
+        model = build()
+        model.fit(data, RunContext(seed=7, num_threads=threads))
+        digests.add(hashlib.sha256(model.dumps()).hexdigest())
+        assert "[num_threads:" not in model.dumps().decode()
+    assert len(digests) == 1
