@@ -69,7 +69,8 @@ def test_every_plugin_module_is_declared_as_an_entry_point():
                 if dist.metadata["Name"] == "driftline" for ep in dist.entry_points}
     component_modules = {"plugins.sources.synthetic", "plugins.sources.files", "plugins.sources.sql",
                          "plugins.transforms.sql", "plugins.transforms.columns", "plugins.splitters",
-                         "plugins.models.lightgbm", "plugins.metrics", "plugins.schemas"}
+                         "plugins.models.lightgbm", "plugins.metrics", "plugins.schemas",
+                         "plugins.alerts"}
     assert component_modules <= declared
     assert "plugins.conf" in declared
 

@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from engine import __version__
-    from engine.cli import init_cmd, plugins_cmd, query_cmds, schema_cmd
+    from engine.cli import data_cmd, init_cmd, plugins_cmd, query_cmds, schema_cmd
 
     parser = _Parser(prog="driftline", description=(
         "Config-driven tabular ML pipelines with a lineage store. "
@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     plugins_cmd.add_parser(sub)
     schema_cmd.add_parser(sub)
     init_cmd.add_parser(sub)
+    data_cmd.add_parser(sub)
     return parser
 
 

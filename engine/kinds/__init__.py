@@ -16,6 +16,7 @@ KIND_BASES: dict[str, str] = {
     "model": "engine.kinds.model:Model",
     "metric": "engine.kinds.metric:Metric",
     "schema": "engine.kinds.schema:Schema",
+    "alert": "engine.kinds.alert:Alert",
 }
 
 KINDS: tuple[str, ...] = tuple(KIND_BASES)

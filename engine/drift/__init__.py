@@ -1,0 +1,1 @@
+"""Drift detection: profiles of training data, tests against them, reports and alerts."""
