@@ -25,5 +25,5 @@ def infer_command(args: argparse.Namespace) -> int:
 
     frame = read_data_file(Registry.from_environment(), args.data)
     node = infer_schema(frame, max_categories=args.max_categories)
-    print(render_schema_yaml(node, source=args.data), end="")
+    print(render_schema_yaml(node, source=args.data, rows=frame.height), end="")
     return ExitCode.OK

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engine.store.aliases import ALIAS_NAME
 from engine.store.migrations import SCHEMA_VERSION
+from engine.store.profiles import PROFILE_KINDS, PROFILE_ROLES
 from engine.store.store import DATASET_ROLES, RUN_STATUSES, LineageStore
 
 #: Where a project keeps its store, relative to the project root.
@@ -23,6 +25,6 @@ def default_store_url(project_root: Path) -> str:
 
 
 __all__ = [
-    "DATASET_ROLES", "DEFAULT_STORE_FILE", "RUN_STATUSES", "SCHEMA_VERSION", "LineageStore",
-    "default_store_url",
+    "ALIAS_NAME", "DATASET_ROLES", "DEFAULT_STORE_FILE", "PROFILE_KINDS", "PROFILE_ROLES",
+    "RUN_STATUSES", "SCHEMA_VERSION", "LineageStore", "default_store_url",
 ]

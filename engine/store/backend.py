@@ -37,6 +37,12 @@ if TYPE_CHECKING:
 BUSY_TIMEOUT_S = 30.0
 #: Pragmas set on every SQLite connection that writes (with busy_timeout from BUSY_TIMEOUT_S).
 SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL")
+#: pip package of a database driver module SQLAlchemy may ask for (postgresql:// means
+#: psycopg 3 in SQLAlchemy 2.1; postgresql+psycopg2:// psycopg2).
+DRIVER_PACKAGES = {
+    "psycopg": "'psycopg[binary]'", "psycopg2": "psycopg2-binary", "pg8000": "pg8000",
+    "asyncpg": "asyncpg", "pymysql": "pymysql", "MySQLdb": "mysqlclient",
+}
 #: Longest cause (from the database driver) quoted in an error message.
 MAX_CAUSE_CHARS = 200
 
@@ -203,7 +209,9 @@ def translate(exc: BaseException, action: str) -> StoreError:
 def _hint(cause: str, exc: BaseException) -> str:
     text = cause.lower()
     if isinstance(exc, ModuleNotFoundError):
-        return "Install the database driver named in store.url (e.g. pip install psycopg2-binary)."
+        module = (getattr(exc, "name", None) or "").split(".")[0]
+        package = DRIVER_PACKAGES.get(module, module or "the database driver")
+        return f"Install the database driver store.url needs: pip install {package}"
     if "not a database" in text:
         return "Point store.url at a driftline store or at a new file."
     if is_locked(exc):

@@ -6,12 +6,17 @@ steps and stamps the new version in ONE transaction (SQLite and PostgreSQL have 
 DDL), so an upgrade either happens completely or not at all, and data is kept.  A store at a
 newer version than ``SCHEMA_VERSION`` is refused: this driftline would misread it.
 
+Versions:
+
+1. runs, datasets, run_datasets, models, metrics (and meta);
+2. column_profiles, aliases, alias_history, drift_checks, drift_results.
+
 Adding a table or column later is an ordinary version bump:
 
 1. add the class (or the nullable field) to ``engine/store/tables.py``;
-2. add ``def _to_v2(conn): create_tables(conn, ["checks", "aliases"])`` (or
-   ``add_column(conn, "runs", Column("note", Text))``) and ``STEPS[2] = _to_v2``;
-3. set ``SCHEMA_VERSION = 2``.
+2. add ``def _to_v3(conn): create_tables(conn, ["checks"])`` (or
+   ``add_column(conn, "runs", Column("note", Text))``) and ``STEPS[3] = _to_v3``;
+3. set ``SCHEMA_VERSION = 3``.
 
 Steps are written against the current table classes and must be idempotent (``create_tables``
 and ``add_column`` skip what exists): step 1 creates today's shape of a table, so a later
@@ -32,7 +37,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 #: The schema version this code writes and understands.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: Key of the schema version in table ``meta``.
 VERSION_KEY = "schema_version"
 #: SQL that reads the stored version (portable: quoted because KEY is reserved in MySQL).
@@ -70,8 +75,15 @@ def _to_v1(conn: Connection) -> None:
     create_tables(conn, ["meta", "runs", "datasets", "run_datasets", "models", "metrics"])
 
 
+def _to_v2(conn: Connection) -> None:
+    """Column profiles, aliases with their history, drift checks and their per-column results."""
+    from engine.store.tables import V2_TABLES
+
+    create_tables(conn, V2_TABLES)
+
+
 #: STEPS[v] upgrades a store from version v-1 to v.
-STEPS: dict[int, Callable[[Connection], None]] = {1: _to_v1}
+STEPS: dict[int, Callable[[Connection], None]] = {1: _to_v1, 2: _to_v2}
 
 
 def stored_version(tables: Collection[str], raw: str | None, where: str) -> int:

@@ -1,16 +1,18 @@
 """The read side of the lineage store: portable SQL, and stored rows turned into plain dicts.
 
 Each function takes a ``Query`` (one read transaction, from either backend) and issues a
-fixed number of statements: listing N runs is two queries, never one per run.
+fixed number of statements: listing N runs is three queries (runs, their metrics, aliases),
+never one per run.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
+from engine.store import aliases, profiles
 from engine.store.backend import Query
+from engine.store.rows import from_json
 
 #: Roles a dataset plays in a run, in the order a run's datasets are listed.
 DATASET_ROLES = ("source", "train", "valid", "test", "batch")
@@ -78,7 +80,7 @@ def list_runs(
     # The sub-select needs its order only to pick the same LIMIT rows.
     order = _NEWEST_FIRST if limit is not None else ""
     metrics = query(_LIST_METRICS_SQL.format(where=where, order=order, limit=limit_sql), params)
-    return _listing(runs, metrics)
+    return _listing(runs, metrics, aliases.aliases_by_run(query))
 
 
 def run_details(query: Query, run_id: str) -> dict[str, Any]:
@@ -91,6 +93,8 @@ def run_details(query: Query, run_id: str) -> dict[str, Any]:
         {"split": split, "slice": slice_, "name": name, "value": from_db_float(value)}
         for split, slice_, name, value in query(_METRICS_SQL, {"id": run_id})
     ]
+    run["aliases"] = aliases.aliases_by_run(query, run_id).get(run_id, [])
+    run["has_profiles"] = profiles.has_profiles(query, run_id)
     return run
 
 
@@ -107,11 +111,9 @@ def from_db_float(value: float | None) -> float:
     return math.nan if value is None else float(value)
 
 
-def _from_json(text: str | None, empty: Any = None) -> Any:
-    return empty if text is None else json.loads(text)
-
-
-def _listing(runs: list[tuple[Any, ...]], metrics: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+def _listing(
+    runs: list[tuple[Any, ...]], metrics: list[tuple[Any, ...]], named: dict[str, list[str]]
+) -> list[dict[str, Any]]:
     by_run: dict[str, list[tuple[str, float]]] = {}
     for run_id, split, name, value in metrics:
         by_run.setdefault(run_id, []).append((f"{split}/{name}", from_db_float(value)))
@@ -120,6 +122,7 @@ def _listing(runs: list[tuple[Any, ...]], metrics: list[tuple[Any, ...]]) -> lis
             "id": rid, "experiment": exp, "status": status, "started_at": started,
             "ended_at": ended, "data_hash": data_hash, "model_hash": model_hash,
             "metrics": dict(sorted(by_run.get(rid, ()), key=lambda kv: kv[0])),
+            "aliases": named.get(rid, []),
         }
         for rid, exp, status, started, ended, data_hash, model_hash in runs
     ]
@@ -133,11 +136,11 @@ def _run(row: tuple[Any, ...]) -> dict[str, Any]:
     git = {"commit": commit, "dirty": dirty, "diff_hash": diff_hash}
     return {
         "id": rid, "experiment": exp, "status": status, "started_at": started,
-        "ended_at": ended, "config": _from_json(config), "overrides": _from_json(overrides),
-        "config_hash": config_hash, "git": git, "versions": _from_json(versions),
+        "ended_at": ended, "config": from_json(config), "overrides": from_json(overrides),
+        "config_hash": config_hash, "git": git, "versions": from_json(versions),
         "host": host, "pid": pid, "seed": seed, "task": task, "target": target,
         "run_dir": run_dir, "sweep_id": sweep_id, "parent_run_id": parent, "error": error,
-        "summary": _from_json(summary, {}),
+        "summary": from_json(summary, {}),
     }
 
 
@@ -145,7 +148,7 @@ def _datasets(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     found = [
         {
             "role": role, "hash": hash_, "hash_scheme": scheme, "n_rows": n_rows,
-            "n_cols": n_cols, "columns": _from_json(columns), "source": _from_json(source),
+            "n_cols": n_cols, "columns": from_json(columns), "source": from_json(source),
         }
         for role, hash_, scheme, n_rows, n_cols, columns, source in rows
     ]
@@ -159,5 +162,5 @@ def _model(rows: list[tuple[Any, ...]]) -> dict[str, Any] | None:
     sha, path, fmt, size, features, summary = rows[0]
     return {
         "hash": sha, "path": path, "format": fmt, "size_bytes": size,
-        "feature_names": _from_json(features), "summary": _from_json(summary),
+        "feature_names": from_json(features), "summary": from_json(summary),
     }

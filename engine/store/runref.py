@@ -1,15 +1,24 @@
 """Resolving a RUN reference, as users type it, to one run id.
 
-Accepted: a full run id, a unique prefix of one (at least ``MIN_PREFIX`` characters),
-``latest`` (the most recently started run) and ``latest~N`` (the N-th before it, as in git).
-Aliases (``production``) will be resolved here too once the aliases table exists.
+Accepted, tried in this order:
+
+1. an alias name (``production``), exactly as promoted (case matters);
+2. ``latest`` (the most recently started run) and ``latest~N`` (the N-th before it, as in
+   git), in any case;
+3. a full run id or a unique prefix of one (at least ``MIN_PREFIX`` hex characters).
+
+The forms cannot overlap (alias names are never ``latest`` nor 4-32 hex digits), so the
+order only decides which lookups run: an id or ``latest`` never queries the aliases.
+An alias whose run is no longer in the store is an error, not a fall-through.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from engine.errors import RunNotFoundError, format_options
+from engine.store import aliases
 from engine.store.backend import Query
 
 #: Shortest id prefix accepted (shorter ones are too likely to be ambiguous or typos).
@@ -25,11 +34,19 @@ _HEX = re.compile(r"[0-9a-f]+")
 
 def resolve(ref: str, query: Query) -> str:
     """The id of the one run ``ref`` names; RunNotFoundError when it names none or several."""
-    text = ref.strip().lower()
+    name = ref.strip()
+    alias_like = aliases.name_problem(name) is None
+    if alias_like:
+        found = aliases.lookup(query, name)
+        if found is not None:
+            return _alias_target(name, *found)
+    text = name.lower()
     latest = _LATEST.fullmatch(text)
     if latest is not None:
         return _nth_latest(ref, int(latest["n"] or 0), query)
     if _HEX.fullmatch(text) is None:
+        if alias_like:
+            raise _no_such_alias(ref, name, query)
         raise _not_found(ref)
     if len(text) < MIN_PREFIX:
         raise _not_found(ref, f"a run id prefix needs at least {MIN_PREFIX} characters")
@@ -43,6 +60,27 @@ def resolve(ref: str, query: Query) -> str:
     raise RunNotFoundError(
         f"run reference '{ref}' is ambiguous: it matches {len(ids)} runs: "
         f"{format_options(ids)}. Give more characters of the run id."
+    )
+
+
+def _alias_target(name: str, run_id: str, exists: bool) -> str:
+    if exists:
+        return run_id
+    raise RunNotFoundError(
+        f"alias '{name}' points to run {run_id}, which is no longer in the store. "
+        f"Point it at another run: driftline promote RUN {name}"
+    )
+
+
+def _no_such_alias(ref: str, name: str, query: Query) -> RunNotFoundError:
+    known = aliases.names(query)
+    why = "not an alias, a run id or latest~N"
+    if not known:
+        return _not_found(ref, why)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f" Did you mean: {close[0]}?" if close else ""
+    return RunNotFoundError(
+        f"no run matches '{ref}' ({why}).{hint} Aliases: {format_options(known)}. {LIST_HINT}"
     )
 
 

@@ -2,8 +2,10 @@
 
 Every method is one short transaction and returns plain dicts; no session or ORM object
 escapes.  Database errors become one-line :class:`StoreError` s here, at the boundary.
-Reads (``list_runs``, ``get_run``, ``resolve``) of a SQLite file use the standard library
-only (see ``backend``), so listing runs stays fast; writes load SQLAlchemy on first use.
+Reads (``list_runs``, ``get_run``, ``resolve``, ``get_profiles``, ``list_aliases``, the
+drift checks) of a SQLite file use the standard library only (see ``backend``), so listing
+runs stays fast; writes load SQLAlchemy on first use.  Aliases, profiles and drift checks
+live in modules of their own (``aliases``, ``profiles``, ``drift_records``).
 
 A run left ``running`` by a process of this host that no longer exists is reported and
 persisted as ``interrupted`` whenever runs are read: a crash never looks like success.
@@ -11,22 +13,22 @@ persisted as ``interrupted`` whenever runs are read: a crash never looks like su
 
 from __future__ import annotations
 
-import json
 import math
 import random
 import re
 import socket
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from engine.errors import StoreError, did_you_mean, format_options
-from engine.store import backend, migrations, queries, runref
+from engine.store import aliases, backend, drift_records, migrations, queries, runref
+from engine.store import profiles as column_profiles
 from engine.store.liveness import process_gone
 from engine.store.queries import DATASET_ROLES, INTERRUPTED_ERROR
+from engine.store.rows import run_status, table, to_json, utc_now
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -45,7 +47,8 @@ _RUN_ID = re.compile(r"[0-9a-f]{32}")
 
 
 class LineageStore:
-    """Runs, the datasets they used, the models they trained and their metrics.
+    """Runs, the datasets they used, the models they trained, their metrics and column
+    profiles; aliases that point at runs; drift checks against a run's profiles.
 
     Open with :meth:`open`; use as a context manager or call :meth:`close`.
     """
@@ -163,7 +166,7 @@ class LineageStore:
 
             if _run_exists(conn, id):
                 raise self._error(f"record run {id}", "a run with this id already exists")
-            conn.execute(insert(_table("runs")), row)
+            conn.execute(insert(table("runs")), row)
 
         self._write(f"record run {id}", write)
 
@@ -197,7 +200,7 @@ class LineageStore:
             from sqlalchemy.exc import IntegrityError
 
             self._require_run(conn, run_id, action)
-            datasets, uses = _table("datasets"), _table("run_datasets")
+            datasets, uses = table("datasets"), table("run_datasets")
             if conn.execute(select(datasets.c.hash).where(datasets.c.hash == hash)).first() is None:
                 try:
                     with conn.begin_nested():
@@ -234,7 +237,7 @@ class LineageStore:
             from sqlalchemy import insert, select
 
             self._require_run(conn, run_id, action)
-            models = _table("models")
+            models = table("models")
             if conn.execute(select(models.c.run_id).where(models.c.run_id == run_id)).first():
                 raise self._error(action, "the run already has a model")
             conn.execute(insert(models), row)
@@ -259,7 +262,7 @@ class LineageStore:
             from sqlalchemy import insert, select
 
             self._require_run(conn, run_id, action)
-            metrics = _table("metrics")
+            metrics = table("metrics")
             have = select(metrics.c.split, metrics.c.slice, metrics.c.name).where(
                 metrics.c.run_id == run_id
             )
@@ -289,17 +292,111 @@ class LineageStore:
         def write(conn: Connection) -> None:
             from sqlalchemy import update
 
-            runs = _table("runs")
+            runs = table("runs")
             done = conn.execute(update(runs).where(runs.c.id == run_id).values(**values))
             if done.rowcount == 0:
                 raise self._error(action, "no such run")
 
         self._write(action, write)
 
+    def record_profiles(self, run_id: str, role: str, profiles: Sequence[dict[str, Any]]) -> None:
+        """Record column profiles of ``run_id``: role 'train' (features and target of the
+        training split) or 'output' (the model's predictions on the test split).
+
+        Each profile is a JSON-able dict with at least name, dtype and kind
+        ('numeric' | 'categorical'); the whole dict is stored and returned by
+        :meth:`get_profiles`.  Recording a role twice is an error.
+        """
+        rows = column_profiles.profile_rows(run_id, role, profiles)
+        if not rows:
+            return
+        action = f"record the {role} profiles of run {run_id}"
+        where = f"{action} in lineage store {self._where}"
+
+        def write(conn: Connection) -> None:
+            self._require_run(conn, run_id, action)
+            column_profiles.write(conn, run_id, role, rows, where)
+
+        self._write(action, write)
+
+    def set_alias(self, name: str, ref: str) -> dict[str, Any]:
+        """Point alias ``name`` at the succeeded run ``ref`` names; record the change.
+
+        Returns name, run_id, previous_run_id (None for a new alias), updated_at and
+        changed (False when the alias already pointed at that run: nothing is recorded).
+        StoreError for a malformed name or a run that did not succeed.
+        """
+        aliases.check_name(name)
+        run_id = self.resolve(ref)
+        self._mark_interrupted(run_id)
+        now = utc_now()
+        return self._write(
+            f"promote run {run_id} to alias '{name}'",
+            lambda conn: aliases.promote(conn, name, run_id, now),
+        )
+
+    def delete_alias(self, name: str) -> dict[str, Any]:
+        """Remove alias ``name`` (the deletion is kept in its history); returns name, run_id."""
+        now = utc_now()
+        return self._write(f"delete alias '{name}'", lambda conn: aliases.delete(conn, name, now))
+
+    def record_drift_check(self, check: dict[str, Any], results: Sequence[dict[str, Any]]) -> str:
+        """Record a drift check and its per-column results; return the check's id.
+
+        ``check``: baseline_run_id, batch_hash, n_rows, drifted, share, settings (dict), and
+        optionally id, created_at (default now), batch_source, output, report (dicts).
+        Each result: column, type, test, drifted, and optionally statistic, p_value,
+        p_adjusted, effect_size, effect_measure, threshold, definition, details (dict).
+        """
+        row = drift_records.check_row(check, utc_now())
+        results_rows = drift_records.result_rows(row["id"], results)
+        action = f"record drift check {row['id']}"
+        where = f"{action} in lineage store {self._where}"
+        self._write(action, lambda conn: drift_records.write(conn, row, results_rows, where))
+        return row["id"]
+
     # -- reading ------------------------------------------------------------------------
     def resolve(self, ref: str) -> str:
-        """The run id that ``ref`` names: full id, unique prefix (>= 4), latest, latest~N."""
+        """The run id that ``ref`` names: an alias, latest, latest~N, a full id or a unique
+        prefix of one (>= 4 characters), tried in that order (see ``runref``)."""
         return self._read(f"resolve run '{ref}'", lambda query: runref.resolve(ref, query))
+
+    def get_profiles(self, ref: str, role: str) -> dict[str, dict[str, Any]]:
+        """The profiles recorded for run ``ref`` in ``role``, by column, in recorded order.
+
+        {} when none were recorded; RunNotFoundError when ``ref`` names no run.
+        """
+        roles = column_profiles.PROFILE_ROLES
+        if role not in roles:
+            raise ValueError(f"profile role must be one of {roles}, got {role!r}")
+        run_id = self.resolve(ref)
+        return self._read(
+            f"read the {role} profiles of run {run_id}",
+            lambda query: column_profiles.read(query, run_id, role),
+        )
+
+    def list_aliases(self) -> list[dict[str, Any]]:
+        """Aliases by name: name, run_id, updated_at, run_status (None when the run is gone)
+        and history (run_id, previous_run_id, at; newest first; run_id None = deleted)."""
+        return self._read("list aliases", aliases.list_aliases)
+
+    def get_drift_check(self, ref: str) -> dict[str, Any]:
+        """The drift check ``ref`` (id or unique prefix) names, with its ``results``."""
+
+        def read(query: backend.Query) -> dict[str, Any]:
+            return drift_records.get(query, drift_records.resolve(query, ref))
+
+        return self._read(f"read drift check '{ref}'", read)
+
+    def list_drift_checks(
+        self, baseline_run_id: str | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Drift checks newest first (of one baseline run id if given), without results but
+        with n_columns and n_drifted."""
+        return self._read(
+            "list drift checks",
+            lambda query: drift_records.listing(query, baseline_run_id, limit),
+        )
 
     def list_runs(
         self,
@@ -323,7 +420,8 @@ class LineageStore:
         return [queries.as_interrupted(r) if r["id"] in unsaved else r for r in listed]
 
     def get_run(self, ref: str) -> dict[str, Any]:
-        """Everything recorded about the run ``ref`` names (see :meth:`resolve`)."""
+        """Everything recorded about the run ``ref`` names (see :meth:`resolve`), including
+        its ``aliases`` (names) and ``has_profiles``."""
         run_id = self.resolve(ref)
         unsaved = self._mark_interrupted(run_id)
         run = self._read(f"read run {run_id}", lambda query: queries.run_details(query, run_id))
@@ -343,7 +441,7 @@ class LineageStore:
         def write(conn: Connection) -> None:
             from sqlalchemy import update
 
-            runs = _table("runs")
+            runs = table("runs")
             conn.execute(
                 update(runs)
                 .where(runs.c.id.in_(dead), runs.c.status == "running")
@@ -423,43 +521,8 @@ def _create_engine(url: str, action: str) -> Engine:
         raise
 
 
-def _table(name: str) -> Any:
-    from engine.store.tables import ALL_TABLES
-
-    return next(cls.__table__ for cls in ALL_TABLES if cls.__tablename__ == name)
-
-
 def _run_exists(conn: Connection, run_id: str) -> bool:
-    from sqlalchemy import select
-
-    runs = _table("runs")
-    return conn.execute(select(runs.c.id).where(runs.c.id == run_id)).first() is not None
-
-
-def utc_now() -> str:
-    """Now, as stored: UTC ISO-8601 of fixed width (text order is time order)."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def to_json(obj: Any) -> str:
-    """Strict JSON text (NaN and infinities become null; numpy scalars and paths plain)."""
-    return json.dumps(_plain(obj), ensure_ascii=False, allow_nan=False)
-
-
-def _plain(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if obj is None or isinstance(obj, (str, int, bool)):
-        return obj
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, Path):
-        return str(obj)
-    if hasattr(obj, "item"):  # numpy scalar
-        return _plain(obj.item())
-    raise TypeError(f"cannot store a {type(obj).__name__} in the lineage store (not JSON data)")
+    return run_status(conn, run_id) is not None
 
 
 def _metric_row(run_id: str, row: tuple[str, str, str, float]) -> dict[str, Any]:

@@ -12,14 +12,29 @@ Conventions that hold in every table:
 
 - times are UTC ISO-8601 text of fixed width, ``2025-01-31T12:00:00.000000Z``, so that text
   order is time order on every database;
-- ``*_json`` columns hold JSON text (strict JSON: NaN and infinities are written as null),
-  readable with ``json_extract(config_json, '$.model.kind')`` in SQLite or ``::json`` in
-  PostgreSQL;
-- hashes are lower-case hex text.
+- ``*_json`` columns hold JSON text (strict JSON: NaN is written as null, +-infinity as
+  +-1e999, a valid number that reads back as infinity), readable with
+  ``json_extract(config_json, '$.model.kind')`` in SQLite or ``::jsonb`` in PostgreSQL;
+- hashes are lower-case hex text;
+- a column of the user's data is named in a column called ``column_name`` (``COLUMN`` is a
+  reserved word in SQL); the dicts the store takes and returns call it ``column``;
+- rows that describe a run (datasets used, model, metrics, profiles) reference it with a
+  foreign key; records of events (aliases, their history, drift checks) keep run ids as
+  plain text, so they outlive a run removed by hand and report it as missing.
+
+More examples (schema version 2)::
+
+    sqlite3 runs/lineage.db "SELECT name, run_id, updated_at FROM aliases"
+    sqlite3 runs/lineage.db "SELECT created_at, drifted, share FROM drift_checks
+                             WHERE baseline_run_id = '...' ORDER BY created_at DESC"
+    sqlite3 runs/lineage.db "SELECT column_name, test, statistic, p_adjusted, effect_size
+                             FROM drift_results WHERE check_id = '...' AND drifted"
+    sqlite3 runs/lineage.db "SELECT column_name, json_extract(profile_json, '$.mean')
+                             FROM column_profiles WHERE run_id = '...' AND role = 'train'"
 
 ``meta`` holds ``schema_version``; changing any table here means adding a step to
 ``engine/store/migrations.py`` and bumping ``SCHEMA_VERSION``.  Tables planned for later
-versions: column_profiles, checks, aliases, drift_checks, drift_results, monitor_windows.
+versions: checks, monitor_windows.
 """
 
 from __future__ import annotations
@@ -181,5 +196,135 @@ class MetricRow(SQLModel, table=True):
     value: float | None = Field(default=None, sa_type=Float)
 
 
+# -- schema version 2 -------------------------------------------------------------------
+class ColumnProfileRow(SQLModel, table=True):
+    """The summary of one column's distribution in a run (the reference for drift checks)."""
+
+    __tablename__ = "column_profiles"
+
+    # The run.
+    run_id: str = Field(primary_key=True, foreign_key="runs.id")
+    # train (the training split's features and target) | output (the model's predictions on
+    # the test split: P(class 1), proba_<class> per class, or the predicted value).
+    role: str = Field(primary_key=True)
+    # The column's name (dict key 'column'; the profile's 'name').
+    column_name: str = Field(primary_key=True)
+    # 0-based position of the column among the profiles recorded for (run, role).
+    position: int
+    # Data type of the column (polars dtype string, e.g. 'Float64', 'String').
+    dtype: str
+    # numeric | categorical: which statistics the profile holds.
+    kind: str
+    # The whole profile (JSON object, as ColumnProfile.to_dict() gives it): counts, nulls,
+    # mean, std, min, max, quantiles, PSI bins, category counts, a bounded sample of values.
+    profile_json: str = Field(sa_type=Text)
+
+
+class AliasRow(SQLModel, table=True):
+    """A name pointing at one run, e.g. 'production' (moved with `driftline promote`)."""
+
+    __tablename__ = "aliases"
+    __table_args__ = (Index("ix_aliases_run_id", "run_id"),)
+
+    # The alias: a letter, then up to 63 letters, digits, '_', '.', '-'; never 'latest' nor
+    # 4-32 hex digits (it would read as a run id prefix).
+    name: str = Field(primary_key=True)
+    # The run it points at (not a foreign key: see the module docstring).
+    run_id: str
+    # When it was last pointed at this run (UTC ISO-8601 text).
+    updated_at: str
+
+
+class AliasHistoryRow(SQLModel, table=True):
+    """Every change of every alias, oldest first by id (never updated or deleted)."""
+
+    __tablename__ = "alias_history"
+    __table_args__ = (Index("ix_alias_history_name", "name"),)
+
+    # Increasing number of the change (orders changes made within the same microsecond).
+    id: int | None = Field(default=None, primary_key=True)
+    # The alias.
+    name: str
+    # The run it was pointed at; NULL when the alias was deleted.
+    run_id: str | None = None
+    # The run it pointed at before; NULL when it was created.
+    previous_run_id: str | None = None
+    # When (UTC ISO-8601 text).
+    at: str
+
+
+class DriftCheckRow(SQLModel, table=True):
+    """One drift check: a batch of data compared with a run's training profiles."""
+
+    __tablename__ = "drift_checks"
+    __table_args__ = (
+        Index("ix_drift_checks_baseline_created_at", "baseline_run_id", "created_at"),
+        Index("ix_drift_checks_created_at", "created_at"),
+    )
+
+    # Check id: 32 lower-case hex characters.
+    id: str = Field(primary_key=True)
+    # The run whose profiles were the reference (not a foreign key: see the module docstring).
+    baseline_run_id: str
+    # Content hash of the batch (same scheme as datasets.hash; the batch need not be there).
+    batch_hash: str
+    # Where the batch was read from (JSON object: kind, path, ...).
+    batch_source_json: str = Field(sa_type=Text)
+    # Number of rows in the batch.
+    n_rows: int = Field(sa_type=BigInteger)
+    # When the check was made (UTC ISO-8601 text).
+    created_at: str
+    # The dataset verdict: True when the batch drifted (share or a critical column).
+    drifted: bool
+    # Share of the checked columns that drifted (0..1).
+    share: float = Field(sa_type=Float)
+    # The settings the verdict used (JSON object: alpha, margins, share, critical, ...).
+    settings_json: str = Field(sa_type=Text)
+    # Drift of the model's predictions (JSON object); NULL when not checked.
+    output_json: str | None = Field(default=None, sa_type=Text)
+    # Anything else worth keeping (JSON object), e.g. report paths; NULL when none.
+    report_json: str | None = Field(default=None, sa_type=Text)
+
+
+class DriftResultRow(SQLModel, table=True):
+    """The result of a drift check for one column."""
+
+    __tablename__ = "drift_results"
+
+    # The check (drift_checks.id).
+    check_id: str = Field(primary_key=True, foreign_key="drift_checks.id")
+    # The column's name (dict key 'column').
+    column_name: str = Field(primary_key=True)
+    # 0-based position of the column in the check's results.
+    position: int
+    # numeric | categorical (or another type the drift tests know).
+    type: str
+    # Name of the test that decided, e.g. 'ks', 'chi2'.
+    test: str
+    # The test statistic, e.g. KS D; NULL when not computed.
+    statistic: float | None = Field(default=None, sa_type=Float)
+    # The test's p-value; NULL when not computed.
+    p_value: float | None = Field(default=None, sa_type=Float)
+    # The p-value adjusted across columns (Benjamini-Hochberg); NULL when not computed.
+    p_adjusted: float | None = Field(default=None, sa_type=Float)
+    # The effect size, e.g. Wasserstein distance / reference std, or PSI; NULL when none.
+    effect_size: float | None = Field(default=None, sa_type=Float)
+    # What effect_size measures, e.g. 'wasserstein_norm', 'psi'.
+    effect_measure: str | None = None
+    # The margin effect_size had to reach to flag the column.
+    threshold: float | None = Field(default=None, sa_type=Float)
+    # True when the column drifted.
+    drifted: bool
+    # The rule that decided, in words (e.g. 'p_adj < 0.05 and W/std >= 0.05').
+    definition: str | None = Field(default=None, sa_type=Text)
+    # Further numbers (JSON object): other statistics, null rates, unseen categories, ...
+    details_json: str = Field(sa_type=Text)
+
+
 #: Tables of the current schema, parents before children (creation order).
-ALL_TABLES = (MetaRow, RunRow, DatasetRow, RunDatasetRow, ModelRow, MetricRow)
+ALL_TABLES = (
+    MetaRow, RunRow, DatasetRow, RunDatasetRow, ModelRow, MetricRow,
+    ColumnProfileRow, AliasRow, AliasHistoryRow, DriftCheckRow, DriftResultRow,
+)
+#: Tables added by schema version 2.
+V2_TABLES = ("column_profiles", "aliases", "alias_history", "drift_checks", "drift_results")

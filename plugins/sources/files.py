@@ -103,9 +103,12 @@ class _FileSource(Source):
 class CsvSource(_FileSource):
     """Reads one CSV file or a glob of CSV files with the same header."""
 
+    extensions = (".csv",)
+
     @dataclass(frozen=True)
     class Params:
-        # File path or glob (e.g. data/*.csv); relative to the folder the command runs in.
+        # File path or glob (e.g. data/*.csv); relative to the project root (or the working
+        # folder outside a project).
         path: str
         # Field separator: one character.
         separator: str = ","
@@ -235,9 +238,12 @@ class CsvSource(_FileSource):
 class ParquetSource(_FileSource):
     """Scans one Parquet file or a glob of Parquet files with the same schema."""
 
+    extensions = (".parquet", ".pq")
+
     @dataclass(frozen=True)
     class Params:
-        # File path or glob (e.g. data/*.parquet); relative to the folder the command runs in.
+        # File path or glob (e.g. data/*.parquet); relative to the project root (or the
+        # working folder outside a project).
         path: str
 
     def load(self, ctx: RunContext) -> pl.LazyFrame:

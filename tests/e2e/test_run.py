@@ -129,3 +129,35 @@ def test_show_text_output(cli):
     assert "status     succeeded" in out.stdout and "auc" in out.stdout
     data = json.loads(cli("runs", "--json").stdout)
     assert out.stdout.splitlines()[0].endswith(data[0]["id"])
+
+
+def test_schema_infer_prints_a_schema_the_data_passes(cli, tmp_path):
+    import polars as pl
+    import yaml
+
+    from plugins.sources.synthetic import generate_loans
+
+    generate_loans(800, 3).write_parquet(tmp_path / "loans.parquet")
+    out = cli("schema", "infer", "loans.parquet")
+    assert out.returncode == 0, out.stderr
+    node = yaml.safe_load(out.stdout)
+    assert node["kind"] == "yaml"
+    assert node["columns"]["grade"]["checks"]["isin"] == list("ABCDEFG")
+    frame = pl.read_parquet(tmp_path / "loans.parquet")
+    assert node["columns"]["age"]["checks"] == {"ge": frame["age"].min(), "le": frame["age"].max()}
+    (tmp_path / "conf" / "schema").mkdir(parents=True)
+    (tmp_path / "conf" / "schema" / "mine.yaml").write_text(out.stdout)
+    (tmp_path / "conf" / "config.yaml").write_text(
+        "defaults:\n  - data: parquet\n  - schema: mine\n  - split: random\n  - model: lightgbm\n"
+        "  - metrics: default\n  - store: default\n  - _self_\ntarget: default\n"
+        "data:\n  path: loans.parquet\n")
+    run = cli("run", "model.num_boost_round=5")
+    assert run.returncode == 0, run.stderr
+
+
+def test_schema_infer_unknown_file_type(cli, tmp_path):
+    (tmp_path / "x.xlsx").write_bytes(b"")
+    out = cli("schema", "infer", "x.xlsx")
+    assert out.returncode == 2
+    assert out.stderr.strip() == ("driftline: error: no installed source reads 'x.xlsx'; "
+                                  "known file types: .csv, .parquet, .pq.")

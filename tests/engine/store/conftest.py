@@ -63,6 +63,37 @@ def store(db_path: Path):
         yield opened
 
 
+def _urls(db_path: Path) -> dict[str, str]:
+    return {
+        # read with the standard library, written with SQLAlchemy
+        "sqlite-file": f"sqlite:///{db_path}",
+        # a URL option sends reads through SQLAlchemy too (the path PostgreSQL takes)
+        "sqlalchemy-file": f"sqlite:///{db_path}?timeout=30",
+        "sqlalchemy-memory": "sqlite://",
+    }
+
+
+@pytest.fixture(params=["sqlite-file", "sqlalchemy-file", "sqlalchemy-memory"])
+def any_store(request, db_path: Path):
+    """The same store reached each way the backend can read it."""
+    with LineageStore.open(_urls(db_path)[request.param]) as opened:
+        yield opened
+
+
+@pytest.fixture
+def make_run(run_fields):
+    """make_run(store, status="succeeded", **fields) -> id of a new run that ended so."""
+
+    def make(store: LineageStore, status: str = "succeeded", **overrides: Any) -> str:
+        fields = run_fields(**overrides)
+        store.create_run(**fields)
+        if status != "running":
+            store.finish_run(fields["id"], status)
+        return fields["id"]
+
+    return make
+
+
 @pytest.fixture
 def run_fields():
     """run_fields(**overrides) -> keyword arguments of create_run."""

@@ -11,6 +11,7 @@ from sqlalchemy import Column, Text
 
 from engine.errors import StoreError
 from engine.store import LineageStore, migrations
+from engine.store.tables import V2_TABLES
 
 RUN_ID = "5" * 32
 
@@ -84,19 +85,92 @@ def test_hand_built_version_1_store_is_read_as_is(db_path):
 
 def test_older_store_is_upgraded_in_place_keeping_its_data(db_path, monkeypatch, run_fields):
     _hand_built_v1(db_path)
-    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(migrations.STEPS, 2, _add_note_and_aliases)
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 3)
+    monkeypatch.setitem(migrations.STEPS, 3, _add_note_and_aliases)
 
     with LineageStore.open(f"sqlite:///{db_path}") as store:
         assert store.get_run(RUN_ID)["metrics"][0]["value"] == 0.75
         store.create_run(**run_fields())  # and it still takes new runs
-    assert _raw(db_path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("2",)]
+    assert _raw(db_path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("3",)]
     assert "note" in [row[1] for row in _raw(db_path, "PRAGMA table_info(runs)")]
     assert _raw(db_path, "SELECT name FROM sqlite_master WHERE name = 'aliases_v2'") == [
         ("aliases_v2",)]
     assert _raw(db_path, "SELECT id, experiment FROM runs WHERE id = '" + RUN_ID + "'") == [
         (RUN_ID, "loans")]
     assert _raw(db_path, "PRAGMA integrity_check") == [("ok",)]
+
+
+def _schema_sql(path: Path, tables: tuple[str, ...]) -> list[tuple]:
+    marks = ", ".join("?" for _ in tables)
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(
+            f"SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name IN ({marks}) "
+            "ORDER BY name", tables).fetchall()
+    finally:
+        conn.close()
+
+
+def test_hand_built_version_1_store_upgrades_to_version_2(db_path, tmp_path):
+    _hand_built_v1(db_path)
+    with LineageStore.open(f"sqlite:///{db_path}") as store:
+        # the old run keeps its data and takes part in everything version 2 adds
+        run = store.get_run(RUN_ID)
+        assert (run["config"], run["metrics"][0]["value"], run["aliases"],
+                run["has_profiles"]) == ({"seed": 1}, 0.75, [], False)
+        assert store.set_alias("production", RUN_ID)["previous_run_id"] is None
+        store.record_profiles(RUN_ID, "train", [{"name": "x", "dtype": "Int64",
+                                                 "kind": "numeric"}])
+        check_id = store.record_drift_check(
+            {"baseline_run_id": RUN_ID, "batch_hash": "bb", "n_rows": 3,
+             "drifted": False, "share": 0.0, "settings": {}}, [])
+        assert store.resolve("production") == RUN_ID
+        assert store.get_run("production")["aliases"] == ["production"]
+        assert [c["id"] for c in store.list_drift_checks(RUN_ID)] == [check_id]
+    assert _raw(db_path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("2",)]
+    assert _raw(db_path, "SELECT run_id, role, dataset_hash FROM run_datasets") == [
+        (RUN_ID, "train", "aaaa")]
+    assert _raw(db_path, "PRAGMA integrity_check") == [("ok",)]
+    assert _raw(db_path, "PRAGMA foreign_key_check") == []
+
+    # the upgraded tables are exactly those a new store gets
+    fresh = tmp_path / "fresh.db"
+    LineageStore.open(f"sqlite:///{fresh}").close()
+    assert _schema_sql(db_path, V2_TABLES) == _schema_sql(fresh, V2_TABLES)
+    assert len(_schema_sql(fresh, V2_TABLES)) >= 2 * len(V2_TABLES)  # tables and indexes
+
+
+def test_store_written_by_the_version_1_code_upgrades_keeping_everything(
+    db_path, monkeypatch, run_fields, dataset_fields
+):
+    url = f"sqlite:///{db_path}"
+    fields = run_fields()
+    with monkeypatch.context() as v1:  # today's code, stopped at schema version 1
+        v1.setattr(migrations, "SCHEMA_VERSION", 1)
+        v1.delitem(migrations.STEPS, 2)
+        with LineageStore.open(url) as store:
+            store.create_run(**fields)
+            store.record_dataset(fields["id"], "train", **dataset_fields("ab" * 32))
+            store.record_metrics(fields["id"], [("test", "", "auc", 0.625)])
+            store.finish_run(fields["id"], "succeeded", summary={"note": "v1"})
+    tables = {name for (name,) in _raw(
+        db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"meta", "runs", "datasets", "run_datasets", "models", "metrics"}
+    assert _raw(db_path, "SELECT value FROM meta") == [("1",)]
+
+    with LineageStore.open(url) as store:
+        run = store.get_run(fields["id"])
+        assert (run["config"], run["overrides"], run["status"], run["summary"]) == (
+            fields["config"], fields["overrides"], "succeeded", {"note": "v1"})
+        assert [(d["role"], d["hash"], d["n_rows"]) for d in run["datasets"]] == [
+            ("train", "ab" * 32, 1000)]
+        assert run["metrics"] == [{"split": "test", "slice": "", "name": "auc", "value": 0.625}]
+        assert (run["aliases"], run["has_profiles"]) == ([], False)
+        assert [(r["id"], r["metrics"], r["aliases"]) for r in store.list_runs()] == [
+            (fields["id"], {"test/auc": 0.625}, [])]
+        store.set_alias("production", fields["id"])
+        assert store.get_run("production")["id"] == fields["id"]
+    assert _raw(db_path, "SELECT value FROM meta") == [("2",)]
 
 
 def test_a_failing_upgrade_changes_nothing(db_path, monkeypatch):
@@ -106,15 +180,17 @@ def test_a_failing_upgrade_changes_nothing(db_path, monkeypatch):
         conn.exec_driver_sql("CREATE TABLE half_done (x INTEGER)")
         conn.exec_driver_sql("ALTER TABLE no_such_table ADD COLUMN y INTEGER")
 
-    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(migrations.STEPS, 2, broken_step)
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 3)
+    monkeypatch.setitem(migrations.STEPS, 3, broken_step)
     with pytest.raises(StoreError) as info:
         LineageStore.open(f"sqlite:///{db_path}")
     assert str(info.value).startswith(
         f"cannot create or upgrade the schema in lineage store sqlite:///{db_path}: "
         "no such table: no_such_table")
     assert _raw(db_path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("1",)]
-    assert _raw(db_path, "SELECT name FROM sqlite_master WHERE name = 'half_done'") == []
+    # neither the broken step 3 nor the good step 2 before it left anything behind
+    assert _raw(db_path, "SELECT name FROM sqlite_master WHERE name IN "
+                         "('half_done', 'aliases', 'column_profiles')") == []
 
 
 def test_steps_are_idempotent_on_a_current_store(db_path, store, run_fields):
@@ -178,7 +254,9 @@ def test_an_empty_file_becomes_a_store(db_path):
 def test_new_store_has_the_documented_tables_and_indexes(db_path, store):
     tables = {name for (name,) in _raw(
         db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"meta", "runs", "datasets", "run_datasets", "models", "metrics"}
+    assert tables == {"meta", "runs", "datasets", "run_datasets", "models", "metrics",
+                      "column_profiles", "aliases", "alias_history", "drift_checks",
+                      "drift_results"}
 
     def indexed(table: str) -> set[tuple[str, ...]]:
         found = set()
@@ -191,3 +269,8 @@ def test_new_store_has_the_documented_tables_and_indexes(db_path, store):
     assert {("run_id", "role"), ("dataset_hash",)} <= indexed("run_datasets")
     assert ("run_id", "split", "slice", "name") in indexed("metrics")
     assert ("hash",) in indexed("datasets")
+    assert ("run_id", "role", "column_name") in indexed("column_profiles")
+    assert {("name",), ("run_id",)} <= indexed("aliases")
+    assert ("name",) in indexed("alias_history")
+    assert {("id",), ("baseline_run_id", "created_at")} <= indexed("drift_checks")
+    assert ("check_id", "column_name") in indexed("drift_results")

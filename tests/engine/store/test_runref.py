@@ -39,7 +39,8 @@ def test_resolves(runs_store, ref, expected):
     ("ref", "message"),
     [
         pytest.param("ffff", f"no run matches 'ffff'. {HINT}", id="unknown-prefix"),
-        pytest.param("production", f"no run matches 'production'. {HINT}", id="not-an-id"),
+        pytest.param("production", "no run matches 'production' (not an alias, a run id or "
+                     f"latest~N). {HINT}", id="not-an-id"),
         pytest.param("latest~x", f"no run matches 'latest~x'. {HINT}", id="bad-latest"),
         pytest.param(
             "abc",
@@ -86,3 +87,21 @@ def test_ambiguous_listing_is_bounded(store, run_fields):
     assert message.startswith("run reference 'beef' is ambiguous: it matches 15 runs: ")
     assert "... and 3 more." in message
     assert sum(run_id in message for run_id in ids) == 12
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected", "selects"),
+    [
+        pytest.param("production", IDS[1], 1, id="alias-one-query"),
+        pytest.param("latest~1", IDS[2], 1, id="latest-skips-aliases"),
+        pytest.param("abce", IDS[2], 1, id="prefix-skips-aliases"),
+    ],
+)
+def test_each_form_costs_one_query(runs_store, ref, expected, selects):
+    runs_store.finish_run(IDS[1], "succeeded")
+    runs_store.set_alias("production", IDS[1])
+    statements: list[str] = []
+    runs_store._reader._conn.set_trace_callback(statements.append)
+    assert runs_store.resolve(ref) == expected
+    runs_store._reader._conn.set_trace_callback(None)
+    assert sum(s.lstrip().upper().startswith("SELECT") for s in statements) == selects

@@ -25,22 +25,6 @@ H_SOURCE, H_TRAIN, H_TEST = "a" * 64, "b" * 64, "c" * 64
 MODEL_SHA = "d" * 64
 
 
-def _urls(db_path: Path) -> dict[str, str]:
-    return {
-        # read with the standard library, written with SQLAlchemy
-        "sqlite-file": f"sqlite:///{db_path}",
-        # a URL option sends reads through SQLAlchemy too (the path PostgreSQL takes)
-        "sqlalchemy-file": f"sqlite:///{db_path}?timeout=30",
-        "sqlalchemy-memory": "sqlite://",
-    }
-
-
-@pytest.fixture(params=["sqlite-file", "sqlalchemy-file", "sqlalchemy-memory"])
-def any_store(request, db_path: Path):
-    with LineageStore.open(_urls(db_path)[request.param]) as opened:
-        yield opened
-
-
 def _record_full_run(store: LineageStore, fields: dict, dataset_fields) -> None:
     store.create_run(**fields)
     store.record_dataset(fields["id"], "source", **dataset_fields(H_SOURCE, n_rows=1000))
@@ -102,11 +86,13 @@ def test_full_run_round_trips_through_get_run_and_list_runs(any_store, run_field
             {"split": "train", "slice": "", "name": "auc", "value": 0.9},
             {"split": "train", "slice": "", "name": "logloss", "value": 0.25},
         ],
+        "aliases": [], "has_profiles": False,
     }
     assert any_store.list_runs() == [{
         "id": fields["id"], "experiment": "loans", "status": "succeeded",
         "started_at": started, "ended_at": ended, "data_hash": H_TRAIN, "model_hash": MODEL_SHA,
         "metrics": {"test/auc": 0.8125, "train/auc": 0.9, "train/logloss": 0.25},
+        "aliases": [],
     }]
 
 
@@ -189,12 +175,19 @@ def test_nan_metric_is_null_in_the_table_and_nan_when_read(store, run_fields, ra
 
 
 def test_json_columns_hold_strict_json_readable_by_sqlite(store, run_fields, raw):
-    fields = run_fields(config={"model": {"kind": "lightgbm", "alpha": float("inf")},
+    fields = run_fields(config={"model": {"kind": "lightgbm", "alpha": float("inf"),
+                                          "beta": float("nan"), "gamma": -math.inf},
                                 "path": Path("/data/x.csv")})
     store.create_run(**fields)
     assert raw("SELECT json_extract(config_json, '$.model.kind'), "
-               "json_extract(config_json, '$.model.alpha'), json_extract(config_json, '$.path') "
-               "FROM runs") == [("lightgbm", None, "/data/x.csv")]
+               "json_extract(config_json, '$.model.alpha'), "
+               "json_extract(config_json, '$.model.beta'), "
+               "json_extract(config_json, '$.model.gamma'), json_extract(config_json, '$.path'), "
+               "json_valid(config_json) FROM runs") == [
+        ("lightgbm", math.inf, None, -math.inf, "/data/x.csv", 1)]
+    # infinities come back as infinities, NaN (undefined) as None
+    assert store.get_run("latest")["config"]["model"] == {
+        "kind": "lightgbm", "alpha": math.inf, "beta": None, "gamma": -math.inf}
 
 
 def test_store_file_is_in_wal_mode_with_schema_version(store, raw):
@@ -218,7 +211,7 @@ def test_listing_issues_the_same_number_of_queries_for_2_and_40_runs(store, run_
             store.create_run(**fields)
             store.record_metrics(fields["id"], [("test", "", "auc", 0.5), ("valid", "", "f1", 0.6)])
             store.finish_run(fields["id"], "succeeded")
-        assert count_listing_queries() == 3  # running check, runs, their metrics
+        assert count_listing_queries() == 4  # running check, runs, their metrics, aliases
 
 
 def test_records_for_a_missing_run_or_twice_are_refused(store, run_fields, dataset_fields):
@@ -333,13 +326,24 @@ def test_finish_after_interrupted_records_the_real_end(store, run_fields):
 
 
 # -- cheap reads ---------------------------------------------------------------------------
-def test_listing_a_sqlite_store_never_imports_sqlalchemy(db_path, run_fields):
+def test_reading_a_sqlite_store_never_imports_sqlalchemy(db_path, make_run):
     with LineageStore.open(f"sqlite:///{db_path}") as store:
-        store.create_run(**run_fields())
+        run_id = make_run(store)
+        store.record_profiles(run_id, "train", [{"name": "x", "dtype": "Int64",
+                                                 "kind": "numeric"}])
+        store.set_alias("production", run_id)
+        check_id = store.record_drift_check(
+            {"baseline_run_id": run_id, "batch_hash": "e" * 64, "n_rows": 1, "drifted": False,
+             "share": 0.0, "settings": {}},
+            [{"column": "x", "type": "numeric", "test": "ks", "drifted": False}])
+        make_run(store, "running")
     script = (
         "import sys; from engine.store import LineageStore\n"
         f"s = LineageStore.open({f'sqlite:///{db_path}'!r})\n"
         "s.list_runs(); s.get_run('latest'); s.resolve('latest')\n"
+        "assert s.get_run('production')['has_profiles']\n"
+        "assert s.get_profiles('production', 'train') and s.list_aliases()\n"
+        f"assert s.get_drift_check({check_id[:8]!r}) and s.list_drift_checks()\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('sqlalchemy', 'sqlmodel', 'pydantic')))\n"
     )

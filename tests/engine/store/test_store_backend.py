@@ -76,3 +76,14 @@ def test_write_transactions_take_the_lock_at_begin_and_reads_do_not(tmp_path):
     finally:
         other.close()
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("module", "package"),
+    [("psycopg", "'psycopg[binary]'"), ("psycopg2", "psycopg2-binary"), ("oracledb", "oracledb")],
+)
+def test_missing_driver_names_the_package_to_install(module, package):
+    exc = ModuleNotFoundError(f"No module named '{module}'", name=module)
+    assert str(backend.translate(exc, "open lineage store postgresql://h/db")) == (
+        f"cannot open lineage store postgresql://h/db: No module named '{module}'. "
+        f"Install the database driver store.url needs: pip install {package}")
