@@ -23,7 +23,7 @@ from engine.registry import Registry
 
 log = logging.getLogger("driftline")
 
-STAGES = ("load data", "transform and validate", "split", "train", "evaluate", "record")
+STAGES = ("load data", "transform and validate", "split", "profile", "train", "evaluate", "record")
 # File in the run folder that receives the schema validation failures.
 SCHEMA_FAILURES_FILE = "schema_failures.csv"
 
@@ -44,6 +44,10 @@ class RunRequest:
     base_dir: Path = field(default_factory=Path.cwd)
     sweep_id: str | None = None
     parent_run_id: str | None = None
+    # A rerun expects the source data to hash to this (None: no expectation).
+    expected_source_hash: str | None = None
+    # Upper bound on threads (a sweep job's share of the cores); None = no cap.
+    thread_cap: int | None = None
 
 
 @dataclass
@@ -53,6 +57,8 @@ class RunOutcome:
     run_dir: Path
     metrics: dict[str, float] = field(default_factory=dict)
     primary: tuple[str, float] | None = None
+    # Direction of the primary metric (sweepers optimise it; `runs --sort` ranks by it).
+    higher_is_better: bool = True
     model_path: Path | None = None
     model_sha256: str | None = None
     error: BaseException | None = None
@@ -119,6 +125,7 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
     import polars as pl
 
     from engine.datahash import HASH_SCHEME, hash_frame
+    from engine.drift.profile import output_profile, profile_frame
     from engine.evaluation import build_metrics, evaluate, primary_metric, slice_columns
     from engine.kinds.model import TrainingData
     from engine.model_io import save_model
@@ -130,8 +137,11 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
     conf = parse_run_conf(req.config)
     reg = req.registry
     reporter = StageReporter(len(STAGES))
+    threads = conf.num_threads
+    if req.thread_cap:
+        threads = min(threads, req.thread_cap) if threads else req.thread_cap
     ctx = RunContext(seed=conf.seed, task=conf.task, target=conf.target, run_dir=req.run_dir,
-                     base_dir=req.base_dir, num_threads=conf.num_threads,
+                     base_dir=req.base_dir, num_threads=threads,
                      progress=reporter.progress)
     # Build every component first: a config mistake fails before any work is done.
     source = reg.create("source", conf.data, where="data")
@@ -156,6 +166,11 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
             raise DataError(f"the data has no rows (key: data, {_describe(source)}); "
                             f"check the file or query.")
         source_hash = record_data("source", raw, source.describe())
+        if req.expected_source_hash and source_hash != req.expected_source_hash:
+            raise DataError(
+                f"the data changed since run {req.parent_run_id or ''}: its source hash was "
+                f"{req.expected_source_hash[:12]}, now {source_hash[:12]} ({_describe(source)}). "
+                f"Restore the data, or rerun with --allow-data-change.")
         log.info("    %d rows x %d columns, data hash %s", raw.height, raw.width, source_hash[:12])
 
     with reporter.stage("transform and validate"):
@@ -179,6 +194,12 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
             record_data(role, part, {"split": splitter.describe(), "of": source_hash})
             log.info("    %s: %d rows", role, part.height)
 
+    with reporter.stage("profile"):
+        # The training split's profile is the drift baseline: no one keeps reference data.
+        train_profiles = profile_frame(parts["train"].select([*features, conf.target]),
+                                       seed=conf.seed)
+        store.record_profiles(req.run_id, "train", [p.to_dict() for p in train_profiles.values()])
+
     with reporter.stage("train"):
         targets = {role: encoding.encode(part[conf.target]) for role, part in parts.items()}
         data = TrainingData(train=parts["train"], y_train=targets["train"], features=features,
@@ -192,20 +213,26 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
 
     with reporter.stage("evaluate"):
         values = []
+        scores = {}
         for role, part in parts.items():
-            scores = model.predict(part.select(features))
-            values += evaluate(metrics, role, targets[role], scores, conf.task,
+            scores[role] = model.predict(part.select(features))
+            values += evaluate(metrics, role, targets[role], scores[role], conf.task,
                                slice_columns(part, slices))
+        # The last split (test, else valid, else train) gives the primary metric and the
+        # recorded output distribution.
+        final = "test" if "test" in parts else "valid" if "valid" in parts else "train"
+        outputs = output_profile(scores[final], conf.task, encoding.classes, seed=conf.seed)
         out.metrics = {f"{v.split}/{v.name}": v.value for v in values if v.slice == ""}
-        split_for_primary = "test" if "test" in parts else "valid" if "valid" in parts else "train"
-        key = f"{split_for_primary}/{primary}"
+        key = f"{final}/{primary}"
         out.primary = (key, out.metrics[key])
+        out.higher_is_better = metrics[primary].higher_is_better
 
     with reporter.stage("record"):
         store.record_model(req.run_id, path=str(saved.path), sha256=saved.sha256,
                            format=saved.format, size_bytes=saved.size_bytes,
                            feature_names=features, summary=_jsonable(model.summary()))
         store.record_metrics(req.run_id, [(v.split, v.slice, v.name, v.value) for v in values])
+        store.record_profiles(req.run_id, "output", [p.to_dict() for p in outputs.values()])
     out.timings = reporter.timings
 
 
@@ -228,6 +255,7 @@ def _describe(component: Any) -> str:
 
 def _summary(out: RunOutcome) -> dict[str, Any]:
     return {"primary": list(out.primary) if out.primary else None,
+            "higher_is_better": out.higher_is_better,
             "model_path": str(out.model_path) if out.model_path else None,
             "timings": {k: round(v, 3) for k, v in out.timings.items()}}
 

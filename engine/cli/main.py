@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from engine import __version__
-    from engine.cli import data_cmd, init_cmd, plugins_cmd, query_cmds, schema_cmd
+    from engine.cli import data_cmd, init_cmd, plugins_cmd, query_cmds, rerun_cmd, schema_cmd
 
     parser = _Parser(prog="driftline", description=(
         "Config-driven tabular ML pipelines with a lineage store. "
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema_cmd.add_parser(sub)
     init_cmd.add_parser(sub)
     data_cmd.add_parser(sub)
+    rerun_cmd.add_parser(sub)
     return parser
 
 
