@@ -36,6 +36,8 @@ BASE_DIR_ENV = "DRIFTLINE_BASE_DIR"
 PARENT_RUN_ENV = "DRIFTLINE_PARENT_RUN_ID"
 
 HYDRA_VERSION_BASE = "1.3"
+#: What a failed job returns to Hydra: sweepers (Optuna) treat NaN as a failed trial.
+FAILED_JOB_VALUE = float("nan")
 
 
 @dataclass
@@ -63,8 +65,11 @@ def run_app(args: list[str], project: Project, registry: Registry,
     informational = (parsed.help or parsed.hydra_help or parsed.cfg or parsed.info
                      or parsed.shell_completion or parsed.config_path or parsed.config_dir
                      or parsed.config_name)
-    if not informational and not parsed.multirun:
-        check_composition(conf_dir, searchpath, parsed.overrides)
+    if not informational:
+        overrides = parsed.overrides
+        if parsed.multirun:
+            overrides = first_of_each_sweep(overrides)
+        check_composition(conf_dir, searchpath, overrides)
 
     now = dt.datetime.now()
     stamp = now.strftime("%Y-%m-%d"), now.strftime("%H%M%S")
@@ -99,7 +104,26 @@ def run_app(args: list[str], project: Project, registry: Registry,
         main()
     finally:
         sys.argv = saved_argv
+    if parsed.multirun and not informational:
+        return _sweep_summary(project, os.environ[SWEEP_ID_ENV])
     return _exit_code(parsed.multirun)
+
+
+def _sweep_summary(project: Project, sweep_id: str) -> int:
+    """Every job of the sweep, ranked by the primary metric; exit 1 when any job failed.
+
+    Read from the store, not from this process: launchers may run jobs elsewhere.
+    """
+    from engine.store import LineageStore
+    from engine.sweeps import render_sweep_summary
+
+    with LineageStore.open(project.store_url()) as store:
+        runs = [store.get_run(r["id"]) for r in store.list_runs(sweep_id=sweep_id)]
+    text, failed = render_sweep_summary(sweep_id, runs)
+    print(text)
+    if failed or not runs:
+        return ExitCode.CHECK_FAILED
+    return ExitCode.OK
 
 
 def _with_overrides(args: list[str], user_overrides: list[str], extra: list[str]) -> list[str]:
@@ -137,6 +161,33 @@ def _default_conf_package() -> str | None:
         if ep.name == DEFAULT_CONF_ENTRY:
             return ep.value
     return None
+
+
+def first_of_each_sweep(overrides: list[str]) -> list[str]:
+    """One job's overrides from a sweep's (the first value of each), to check composition
+    before any job starts.  Hydra's own settings and sweeper-only syntax are left out."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    from engine.hydra_errors import translate_compose_error
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except HydraException as exc:
+        raise translate_compose_error(exc, overrides, lambda: []) from exc
+    single = []
+    for text, override in zip(overrides, parsed):
+        if override.get_key_element().lstrip("+~").startswith("hydra"):
+            continue
+        if not override.is_sweep_override():
+            single.append(text)
+            continue
+        try:
+            first = next(iter(override.sweep_string_iterator()))
+        except (HydraException, StopIteration, TypeError, ValueError):
+            continue  # e.g. interval(...) for an optimising sweeper
+        single.append(f"{override.get_key_element()}={first}")
+    return single
 
 
 def check_composition(conf_dir: str, searchpath: list[str], overrides: list[str]) -> None:
@@ -184,13 +235,14 @@ def _job(cfg: Any) -> float | None:
             raise translate_resolve_error(exc) from exc
         multirun = hc.mode == RunMode.MULTIRUN
         run_id = new_run_id() if multirun else os.environ.get(RUN_ID_ENV) or new_run_id()
+        thread_cap = _threads_per_job(hc.launcher) if multirun else None
         base_dir = Path(os.environ.get(BASE_DIR_ENV) or hc.runtime.cwd)
         request = RunRequest(
             config=config, overrides=list(hc.overrides.task), run_id=run_id,
             run_dir=Path(hc.runtime.output_dir), project=find_project(Path(hc.runtime.cwd)),
             registry=Registry.from_environment(), base_dir=base_dir,
             sweep_id=os.environ.get(SWEEP_ID_ENV) if multirun else None,
-            parent_run_id=os.environ.get(PARENT_RUN_ENV))
+            parent_run_id=os.environ.get(PARENT_RUN_ENV), thread_cap=thread_cap)
         outcome = execute_run(request)
     except DriftlineError as exc:
         _STATE.errors.append(exc)
@@ -199,7 +251,7 @@ def _job(cfg: Any) -> float | None:
 
             traceback.print_exc()
         print(f"driftline: error: {exc}", file=sys.stderr)
-        return None
+        return FAILED_JOB_VALUE
     _STATE.outcomes.append(outcome)
     if outcome.error is not None and os.environ.get("DRIFTLINE_DEBUG"):
         import traceback
@@ -208,8 +260,19 @@ def _job(cfg: Any) -> float | None:
     print_run_summary(outcome)
     if outcome.error is not None:
         _STATE.errors.append(outcome.error)
+        log.error("run %s %s: %s", outcome.run_id[:12], outcome.status, outcome.error)
+        return FAILED_JOB_VALUE
+    return outcome.primary[1] if outcome.primary else FAILED_JOB_VALUE
+
+
+def _threads_per_job(launcher: Any) -> int | None:
+    """Cores per job when a launcher runs jobs in parallel, so they don't oversubscribe."""
+    n_jobs = launcher.get("n_jobs") if hasattr(launcher, "get") else None
+    if not isinstance(n_jobs, int) or n_jobs == 1:
         return None
-    return outcome.primary[1] if outcome.primary else None
+    cores = os.cpu_count() or 1
+    parallel = cores if n_jobs < 0 else min(n_jobs, cores)
+    return max(1, cores // parallel)
 
 
 def _plain_console_logging() -> None:

@@ -30,11 +30,15 @@ def translate_compose_error(exc: BaseException, overrides: list[str],
             key=group, options=available)
     if m := _CANNOT_OVERRIDE.search(text):
         key = m.group(1)
-        keys = list(known_keys())
+        parent, _, leaf = key.rpartition(".")
+        siblings = [k[len(parent) + 1:] if parent else k for k in known_keys()
+                    if k.rpartition(".")[0] == parent]
+        hint = did_you_mean(leaf, siblings).replace(" Available:", f" Keys of '{parent}':"
+                                                     if parent else " Top-level keys:")
         return ConfigError(
-            f"unknown config key '{key}' ({_override_for(key, overrides)}).{did_you_mean(key, keys)}"
+            f"unknown config key '{key}' ({_override_for(key, overrides)}).{hint}"
             f" To add a new key on purpose use +{key}=...",
-            key=key, options=keys)
+            key=key, options=siblings)
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     return ConfigError(f"invalid config or override: {first}")
 

@@ -48,7 +48,7 @@ CASES = [
     pytest.param(["data.kind=parqet"], ["unknown source 'parqet'", "Did you mean: parquet?",
                                         "data.kind"], True, id="unknown-component"),
     pytest.param(["model.params.num_leavs=3"], ["model.params.num_leavs",
-                                                "Did you mean: model.params.num_leaves?"], False,
+                                                "Did you mean: num_leaves?"], False,
                  id="misspelled-parameter-override"),
     pytest.param(["+model.params.num_leavs=3"], ["unknown parameter 'num_leavs'",
                                                  "(key: model.params.num_leavs)",
