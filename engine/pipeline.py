@@ -125,6 +125,7 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
     import polars as pl
 
     from engine.datahash import HASH_SCHEME, hash_frame
+    from engine.drift.compare import DriftSettings
     from engine.drift.profile import output_profile, profile_frame
     from engine.evaluation import build_metrics, evaluate, primary_metric, slice_columns
     from engine.kinds.model import TrainingData
@@ -152,6 +153,7 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
     model = reg.create("model", conf.model, where="model")
     metrics = build_metrics(reg, conf.task, getattr(conf.metrics, conf.task))
     primary = primary_metric(conf.task, conf.metrics.primary, metrics)
+    DriftSettings.from_config(conf.drift)  # a drift setting mistake fails now, not at check time
 
     def record_data(role: str, frame: pl.DataFrame, description: dict[str, Any]) -> str:
         digest = hash_frame(frame)

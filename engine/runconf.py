@@ -66,6 +66,8 @@ class RunConf:
     metrics: MetricsConf = field(default_factory=MetricsConf)
     # Where lineage is recorded.
     store: StoreConf = field(default_factory=StoreConf)
+    # How `driftline drift` judges batches against this run (checked by engine.drift).
+    drift: dict[str, Any] = field(default_factory=dict)
 
 
 def parse_run_conf(config: dict[str, Any]) -> RunConf:

@@ -17,6 +17,7 @@ defaults:
   - model: lightgbm
   - metrics: default
   - store: default
+  - drift: default
   - _self_
 
 # Groups related runs.

@@ -27,7 +27,9 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from engine import __version__
-    from engine.cli import data_cmd, init_cmd, plugins_cmd, query_cmds, rerun_cmd, schema_cmd
+    from engine.cli import data_cmd, drift_cmd, init_cmd, plugins_cmd, query_cmds, rerun_cmd, schema_cmd
+    from engine.cli import diff_cmd
+    from engine.cli import alias_cmds, lineage_cmd
 
     parser = _Parser(prog="driftline", description=(
         "Config-driven tabular ML pipelines with a lineage store. "
@@ -38,11 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="train, evaluate and record one run (or a sweep with -m); "
                    "takes Hydra overrides and flags", add_help=False)
     query_cmds.add_parsers(sub)
+    diff_cmd.add_parser(sub)
+    alias_cmds.add_parser(sub)
+    lineage_cmd.add_parser(sub)
     plugins_cmd.add_parser(sub)
     schema_cmd.add_parser(sub)
     init_cmd.add_parser(sub)
     data_cmd.add_parser(sub)
     rerun_cmd.add_parser(sub)
+    drift_cmd.add_parser(sub)
     return parser
 
 

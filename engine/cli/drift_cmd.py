@@ -1,0 +1,50 @@
+"""``driftline drift DATA``: compare a batch with the baseline run's recorded profile."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from engine.exit_codes import ExitCode
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("drift", help="compare a data batch with a baseline run's training "
+                       "profile; exit 1 when drift is found")
+    p.add_argument("data", metavar="DATA", help="the batch: a data file (.csv, .parquet, ...)")
+    p.add_argument("--baseline", metavar="RUN", help="baseline run (default: the `production` "
+                   "alias, else the latest succeeded run)")
+    p.add_argument("--json", action="store_true", help="machine-readable report")
+    p.add_argument("--report", metavar="FILE.html", help="also write a self-contained HTML report")
+    p.add_argument("--no-output", action="store_true",
+                   help="skip the model-output drift check (no predictions on the batch)")
+    p.add_argument("--store", metavar="URL", help="lineage store URL")
+    p.set_defaults(func=drift_command)
+
+
+def drift_command(args: argparse.Namespace) -> int:
+    from engine.datafile import read_data_file
+    from engine.drift.check import check_drift, distributions
+    from engine.drift.report_text import render_json, render_table
+    from engine.errors import UsageError
+    from engine.project import find_project
+    from engine.registry import Registry
+    from engine.store import LineageStore
+
+    if args.report and not args.report.lower().endswith((".html", ".htm")):
+        raise UsageError(f"--report must name an .html file, got '{args.report}'.")
+    project = find_project()
+    registry = Registry.from_environment()
+    batch = read_data_file(registry, args.data)
+    with LineageStore.open(args.store or project.store_url()) as store:
+        outcome = check_drift(store, registry, batch, baseline_ref=args.baseline,
+                              source=str(Path(args.data)), output=not args.no_output,
+                              work_dir=project.runs_dir / "drift")
+    if args.report:
+        from engine.drift.report_html import render_html, write_html
+
+        title = f"driftline drift: {Path(args.data).name} vs run {outcome.baseline['id'][:12]}"
+        write_html(args.report, render_html(outcome.document, distributions(outcome), title=title))
+    print(render_json(outcome.document) if args.json else render_table(outcome.document))
+    return ExitCode.CHECK_FAILED if outcome.drifted else ExitCode.OK

@@ -1,0 +1,197 @@
+"""``driftline drift``: a batch against the baseline run's recorded profile.
+
+The lineage store is the baseline: the training split's profile and the model's output
+profile were recorded by the run, so no reference data has to be kept around.  The batch
+goes through the baseline run's own transforms and schema first (a validation failure
+is reported as such, not as drift), then every column is compared, the model's outputs
+on the batch are compared with its recorded output distribution, the check is recorded,
+and alerts are called when drift is found.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from engine.drift.compare import DriftReport, DriftSettings, compare_frame
+from engine.drift.profile import ColumnProfile, output_frame
+from engine.errors import DataError, RunNotFoundError, StoreError
+from engine.kinds.base import RunContext
+from engine.registry import Registry
+
+log = logging.getLogger("driftline")
+
+#: The alias a drift check uses as its baseline when none is given.
+DEFAULT_BASELINE_ALIAS = "production"
+
+
+@dataclass
+class DriftOutcome:
+    check_id: str
+    baseline: dict[str, Any]
+    report: DriftReport
+    output: DriftReport | None
+    # The JSON-shaped report the renderers take.
+    document: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def drifted(self) -> bool:
+        return bool(self.document.get("drifted"))
+
+
+def default_baseline(store: Any) -> str:
+    """The ``production`` alias when it exists, else the latest succeeded run."""
+    try:
+        return store.resolve(DEFAULT_BASELINE_ALIAS)
+    except RunNotFoundError:
+        runs = store.list_runs(status="succeeded", limit=1)
+        if not runs:
+            raise RunNotFoundError("no baseline: no run has succeeded yet. Train one with "
+                                   "`driftline run`, or name one with --baseline RUN.") from None
+        return runs[0]["id"]
+
+
+def load_baseline(store: Any, ref: str) -> tuple[dict[str, Any], dict[str, ColumnProfile],
+                                                   dict[str, ColumnProfile]]:
+    """The baseline run and its training and output profiles."""
+    run = store.get_run(ref)
+    if run["status"] != "succeeded":
+        raise StoreError(f"baseline run {run['id'][:12]} is {run['status']}; a drift baseline "
+                         f"must be a succeeded run (--baseline RUN).")
+    train = {k: ColumnProfile.from_dict(v) for k, v in store.get_profiles(run["id"], "train").items()}
+    if not train:
+        raise DataError(f"baseline run {run['id'][:12]} has no recorded profile (it was recorded "
+                        f"before profiles existed); re-run its training with this driftline "
+                        f"(`driftline rerun {run['id'][:12]}`) and use that run as the baseline.")
+    output = {k: ColumnProfile.from_dict(v) for k, v in store.get_profiles(run["id"], "output").items()}
+    return run, train, output
+
+
+def prepare_batch(batch: pl.DataFrame, baseline: dict[str, Any], registry: Registry,
+                  failures_dir: Path) -> pl.DataFrame:
+    """Apply the baseline run's transforms and validate with its schema (target optional)."""
+    from engine.validation import build_schema, validate
+
+    if batch.height == 0:
+        raise DataError("the batch has no rows; nothing to compare.")
+    config = baseline["config"]
+    ctx = RunContext(seed=int(config.get("seed") or 0), task=config.get("task", "binary"),
+                     target=config.get("target", "target"))
+    lazy = batch.lazy()
+    for name, node in (config.get("transforms") or {}).items():
+        lazy = registry.create("transform", node, where=f"transforms.{name}").apply(lazy, ctx)
+    try:
+        frame = lazy.collect()
+    except pl.exceptions.PolarsError as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DataError(f"the baseline run's transforms failed on the batch: {first}") from exc
+    schema = build_schema(registry, config.get("schema"), where="schema")
+    if schema is not None:
+        target = ctx.target
+        if target not in frame.columns and target in schema.columns:
+            schema = schema.remove_columns([target])  # batches usually come without labels
+        frame = validate(frame, schema, failures_path=failures_dir / "schema_failures.csv")
+    return frame
+
+
+def check_drift(store: Any, registry: Registry, batch: pl.DataFrame, *, baseline_ref: str | None,
+                source: str, output: bool = True, work_dir: Path) -> DriftOutcome:
+    """Compare, record and alert; the caller renders ``outcome.document``."""
+    from engine.datahash import hash_frame
+
+    ref = baseline_ref or default_baseline(store)
+    baseline, train_profiles, output_profiles = load_baseline(store, ref)
+    config = baseline["config"]
+    settings = DriftSettings.from_config(config.get("drift"))
+    check_id = uuid.uuid4().hex
+    batch_hash = hash_frame(batch).hash
+    frame = prepare_batch(batch, baseline, registry, work_dir / check_id)
+    target = config.get("target")
+    reference = {k: v for k, v in train_profiles.items() if k != target or target in frame.columns}
+    report = compare_frame(frame, reference, settings, registry)
+    output_report = None
+    if output and output_profiles:
+        output_report = _output_drift(store, registry, baseline, frame, output_profiles, settings)
+    document = _document(report, output_report, baseline, settings, batch_hash, source,
+                         batch.height)
+    _record(store, check_id, baseline, batch_hash, source, report, output_report, document)
+    if document["drifted"]:
+        _alert(registry, settings, document, check_id)
+    return DriftOutcome(check_id, baseline, report, output_report, document)
+
+
+def _output_drift(store: Any, registry: Registry, baseline: dict[str, Any], frame: pl.DataFrame,
+                  reference: dict[str, ColumnProfile], settings: DriftSettings) -> DriftReport:
+    from engine.model_io import load_model
+
+    model_info = baseline.get("model") or {}
+    model, card = load_model(registry, Path(model_info["path"]).parent, model_info["hash"])
+    features = card.get("features") or model_info.get("feature_names") or []
+    missing = [f for f in features if f not in frame.columns]
+    if missing:
+        raise DataError(f"the batch lacks the model's feature column(s) {missing[:5]}; "
+                        f"add them or run with --no-output.")
+    classes = (card.get("target_encoding") or {}).get("classes") or []
+    outputs = output_frame(model.predict(frame.select(features)), baseline["task"], classes)
+    # Output drift is judged column by column; it is reported separately from the inputs.
+    out_settings = DriftSettings.from_config({**settings.summary(), "critical": [], "share": 1.0,
+                                              "tests": {
+                                                  "numeric": vars(settings.tests.numeric),
+                                                  "categorical": vars(settings.tests.categorical)}})
+    report = compare_frame(outputs, reference, out_settings, registry)
+    report.drifted = bool(report.drifted_columns)
+    return report
+
+
+def _document(report: DriftReport, output: DriftReport | None, baseline: dict[str, Any],
+              settings: DriftSettings, batch_hash: str, source: str, rows: int) -> dict[str, Any]:
+    doc = report.to_dict()
+    output_doc = None
+    if output is not None:
+        output_doc = {"drifted": output.drifted, "columns": [c.to_dict() for c in output.columns]}
+    drifted = report.drifted or bool(output is not None and output.drifted
+                                     and settings.output_critical)
+    doc.update(drifted=drifted, baseline_run=baseline["id"], output=output_doc,
+               batch={"hash": batch_hash, "rows": rows, "source": source})
+    return doc
+
+
+def distributions(outcome: DriftOutcome) -> dict[str, Any]:
+    """Reference-vs-batch distributions of every compared column (for the HTML report)."""
+    dists = dict(outcome.report.distributions)
+    if outcome.output is not None:
+        dists.update(outcome.output.distributions)
+    return dists
+
+
+def _record(store: Any, check_id: str, baseline: dict[str, Any], batch_hash: str, source: str,
+            report: DriftReport, output: DriftReport | None, document: dict[str, Any]) -> None:
+    results = [{k: c[k] for k in ("column", "type", "test", "statistic", "p_value", "p_adjusted",
+                                  "effect_size", "effect_measure", "threshold", "drifted",
+                                  "definition")}
+               | {"details": {k: v for k, v in c.items() if k not in _RESULT_KEYS}}
+               for c in document["columns"]]
+    store.record_drift_check({
+        "id": check_id, "baseline_run_id": baseline["id"], "batch_hash": batch_hash,
+        "batch_source": {"path": source}, "n_rows": report.rows, "drifted": document["drifted"],
+        "share": report.share, "settings": report.settings, "output": document["output"],
+        "report": {"extra_columns": report.extra_columns,
+                   "input_drifted": report.drifted}}, results)
+
+
+_RESULT_KEYS = {"column", "type", "test", "statistic", "p_value", "p_adjusted", "effect_size",
+                "effect_measure", "threshold", "drifted", "definition"}
+
+
+def _alert(registry: Registry, settings: DriftSettings, document: dict[str, Any],
+           check_id: str) -> None:
+    from engine.kinds.alert import deliver, drift_event
+
+    event = drift_event(document, check_id=check_id)
+    for i, node in enumerate(settings.alerts):
+        deliver(registry.create("alert", node, where=f"drift.alerts[{i}]"), event)
