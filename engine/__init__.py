@@ -7,6 +7,7 @@ Importing this package is cheap: polars, pandera, LightGBM and SQLModel load onl
 from engine.contract import (
     CheckResult,
     ComponentContract,
+    DriftTestContract,
     MetricContract,
     ModelContract,
     SchemaContract,
@@ -30,6 +31,7 @@ from engine.errors import (
 )
 from engine.kinds.alert import Alert
 from engine.kinds.base import Component, NoParams, RunContext
+from engine.kinds.drift_test import DriftTest, TestResult
 from engine.kinds.metric import Metric
 from engine.kinds.model import Model, TrainingData
 from engine.kinds.schema import Schema
@@ -47,9 +49,33 @@ __all__ = [
     "TrainingData", "Transform", "UsageError", "__version__", "did_you_mean",
 ]
 
+# Drift tests: the protocol (cheap), and what ``compute`` works with.  ColumnProfile,
+# CurrentView and drift_stats (the statistics module) need numpy and polars, so they are
+# imported on first use (``from engine import ColumnProfile``), not with ``engine``.
+__all__ += ["ColumnProfile", "CurrentView", "DriftTest", "TestResult", "drift_stats"]
+
+_LAZY = {
+    "ColumnProfile": ("engine.drift.profile", "ColumnProfile"),
+    "CurrentView": ("engine.drift.profile", "CurrentView"),
+    "drift_stats": ("engine.drift.stats", None),
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'engine' has no attribute '{name}'")
+    import importlib
+
+    module_name, attr = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value
+
+
 # The conformance suite plugin authors' tests subclass (see docs/plugins.md).
 __all__ += [
-    "CheckResult", "ComponentContract", "MetricContract", "ModelContract", "SchemaContract",
-    "SourceContract", "SplitterContract", "TransformContract", "check_component",
-    "contract_frame",
+    "CheckResult", "ComponentContract", "DriftTestContract", "MetricContract",
+    "ModelContract", "SchemaContract", "SourceContract", "SplitterContract",
+    "TransformContract", "check_component", "contract_frame",
 ]

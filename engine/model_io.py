@@ -35,6 +35,9 @@ def save_model(model: Model, folder: Path, *, extra: dict[str, Any]) -> SavedMod
     except Exception as exc:
         raise ModelError(f"model '{model.registered_name}' could not be serialised: "
                          f"{type(exc).__name__}: {exc}") from exc
+    if model.file_name == MODEL_CARD:
+        raise ModelError(f"model '{model.registered_name}' saves to '{MODEL_CARD}', the name of the "
+                         f"engine's model card; its author must choose another file_name.")
     path = folder / model.file_name
     digest = hashlib.sha256(data).hexdigest()
     atomic_write_bytes(path, data)

@@ -110,9 +110,17 @@ def _record_start(store: Any, req: RunRequest) -> None:
 
 
 def _plugin_distributions(req: RunRequest) -> list[str]:
+    """The packages that provide the components this config selects (for the record)."""
+    cfg = req.config
+    selected = [("source", cfg.get("data")), ("splitter", cfg.get("split")),
+                ("model", cfg.get("model")), ("schema", cfg.get("schema"))]
+    selected += [("transform", node) for node in (cfg.get("transforms") or {}).values()]
+    task_metrics = (cfg.get("metrics") or {}).get(cfg.get("task") or "", {}) or {}
+    selected += [("metric", {"kind": (node or {}).get("kind", name)})
+                 for name, node in task_metrics.items()]
     used = []
-    for kind, key in (("source", "data"), ("splitter", "split"), ("model", "model")):
-        name = (req.config.get(key) or {}).get("kind")
+    for kind, node in selected:
+        name = node.get("kind") if isinstance(node, dict) else None
         if isinstance(name, str):
             try:
                 used.append(req.registry.entry(kind, name).distribution)

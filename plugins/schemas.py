@@ -123,6 +123,9 @@ class ParsedColumn:
 class YamlSchema(Schema):
     """A pandera (polars) schema declared as YAML data."""
 
+    # Parameters the conformance suite (`driftline plugins check`) builds it with.
+    example_params = {"columns": {"num_a": {"dtype": "Float64"}, "cat": {"dtype": "String"}}}
+
     @dataclass(frozen=True)
     class Params:
         # Column name -> spec: dtype, nullable, unique, required, checks (see module doc).

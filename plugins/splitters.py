@@ -227,6 +227,9 @@ class TimeSplitter(Splitter):
     never straddle two parts.  No randomness is involved.
     """
 
+    # Parameters the conformance suite (`driftline plugins check`) builds it with.
+    example_params = {"column": "day"}
+
     Params = TimeParams
 
     def describe(self) -> dict[str, Any]:

@@ -7,7 +7,8 @@ lineage store), so a drift check works after the training data is gone:
   :data:`SAMPLE_SIZE` non-null values drawn at random (seeded, without replacement) for
   tests that need raw values;
 * numeric (integer, float and decimal dtypes): ``mean``, ``std`` (ddof=1), ``min``,
-  ``max``; ``quantiles`` at :data:`QUANTILE_LEVELS` (0, 0.005, ..., 1), linear
+  ``max``; ``quantiles`` at :data:`QUANTILE_LEVELS` (0, 0.005, ..., 1, plus 0.0001,
+  0.0005, 0.001 ... 0.004 and their mirrors in the tails: 213 levels), linear
   interpolation between order statistics (numpy's default, Hyndman-Fan type 7) of a
   seeded random subset of :data:`GRID_ROWS` rows (all rows when there are fewer), with
   the exact min and max as the 0 and 1 quantiles; ``cdf_le`` / ``cdf_lt``: the *exact*
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -50,10 +52,18 @@ from engine.errors import DataError
 
 #: Version of the profile format written by :meth:`ColumnProfile.to_dict`.
 PROFILE_VERSION = 1
-#: Levels of the quantile grid: 0, 0.005, ..., 1 (201 levels).
-QUANTILE_LEVELS: tuple[float, ...] = tuple(i / 200 for i in range(201))
-#: Positions in QUANTILE_LEVELS of the deciles 0.1 .. 0.9 (the PSI bin edges).
-DECILE_POSITIONS: tuple[int, ...] = tuple(range(20, 200, 20))
+#: Extra levels in each tail (mirrored at the top): a long tail's last 0.5% holds most of
+#: its Wasserstein distance, so the grid resolves it finer.
+TAIL_LEVELS = (0.0001, 0.0005, 0.001, 0.002, 0.003, 0.004)
+#: Levels of the quantile grid: 0, 0.005, ..., 1 (201 levels) and the tail levels.
+QUANTILE_LEVELS: tuple[float, ...] = tuple(sorted(
+    {i / 200 for i in range(201)} | set(TAIL_LEVELS) | {round(1 - t, 6) for t in TAIL_LEVELS}))
+#: Position in QUANTILE_LEVELS of a level.
+LEVEL_POSITION: dict[float, int] = {level: i for i, level in enumerate(QUANTILE_LEVELS)}
+#: Positions of the deciles 0.1 .. 0.9 (the PSI bin edges).
+DECILE_POSITIONS: tuple[int, ...] = tuple(LEVEL_POSITION[i / 10] for i in range(1, 10))
+#: Positions of the levels that bound the uniform counting cells (the central 99%).
+WINDOW_POSITIONS = (LEVEL_POSITION[0.005], LEVEL_POSITION[0.995])
 #: Rows (a seeded random subset) whose quantiles place the grid of a large column.
 GRID_ROWS = 65_536
 #: Size of the seeded sample of raw values kept for exact small-batch tests.
@@ -102,6 +112,8 @@ class ColumnProfile:
     quantiles: tuple[float, ...] = ()
     cdf_le: tuple[int, ...] = ()
     cdf_lt: tuple[int, ...] = ()
+    # E[(q - X)+] at each quantile value q (the integral of the CDF up to q).
+    lpm: tuple[float, ...] = ()
     # Decile bins: edges (-inf, d1, ..., +inf) and the count in each bin.
     psi_edges: tuple[float, ...] = ()
     psi_counts: tuple[int, ...] = ()
@@ -130,7 +142,8 @@ class ColumnProfile:
         points, first = np.unique(q, return_index=True)
         n = max(self.values, 1)
         return GridCdf(points, np.asarray(self.cdf_le, dtype=np.float64)[first] / n,
-                       np.asarray(self.cdf_lt, dtype=np.float64)[first] / n)
+                       np.asarray(self.cdf_lt, dtype=np.float64)[first] / n,
+                       np.asarray(self.lpm, dtype=np.float64)[first])
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data (NaN std of a single value becomes None)."""
@@ -139,7 +152,7 @@ class ColumnProfile:
         if self.kind == "numeric":
             out.update(mean=_num(self.mean), std=_num(self.std), min=_num(self.min),
                        max=_num(self.max), quantiles=list(self.quantiles),
-                       cdf_le=list(self.cdf_le), cdf_lt=list(self.cdf_lt),
+                       cdf_le=list(self.cdf_le), cdf_lt=list(self.cdf_lt), lpm=list(self.lpm),
                        psi_edges=list(self.psi_edges), psi_counts=list(self.psi_counts))
         else:
             out["categories"] = dict(self.categories)
@@ -164,6 +177,7 @@ class ColumnProfile:
                       quantiles=tuple(float(v) for v in data.get("quantiles") or ()),
                       cdf_le=tuple(int(v) for v in data.get("cdf_le") or ()),
                       cdf_lt=tuple(int(v) for v in data.get("cdf_lt") or ()),
+                      lpm=tuple(float(v) for v in data.get("lpm") or ()),
                       psi_edges=tuple(float(v) for v in data.get("psi_edges") or ()),
                       psi_counts=tuple(int(v) for v in data.get("psi_counts") or ()))
         else:
@@ -181,64 +195,136 @@ def _opt(value: Any) -> float | None:
 
 # -- counting at grid points ---------------------------------------------------------------
 class _Counter:
-    """Exact counts of values ``<=`` and ``<`` each of a fixed set of grid points.
+    """Exact counts and partial moments of values at a fixed set of grid points.
 
     ``points`` are non-decreasing (repeats allowed); ``[lo, hi]`` is the range covered by
-    the uniform cells.
+    the uniform cells.  Every value is placed in a bin ``(edge[j-1], edge[j]]`` of the
+    edges {points} + {the float just below each point}: a value whose cell holds no edge
+    takes that cell's bin; one whose cell holds one or two edges is compared with them;
+    values in cells with more edges (and outside [lo, hi]) go through a binary search.
+    Sums are of ``x - origin`` (an origin inside the data keeps them well conditioned).
     """
 
     def __init__(self, points: np.ndarray, lo: float, hi: float):
         points = np.asarray(points, dtype=np.float64)
         below = np.nextafter(points, -np.inf)
         self.edges = np.unique(np.concatenate([points, below]))
+        self.points = points
         self.at_le = np.searchsorted(self.edges, points)
         self.at_lt = np.searchsorted(self.edges, below)
-        self.first, self.last = float(points[0]), float(points[-1])
+        self.nbins = len(self.edges) + 1
         self.direct = not (math.isfinite(lo) and math.isfinite(hi) and hi > lo
                            and math.isfinite(CELLS / (hi - lo)))
+        self.origin = float(points[0]) if self.direct else lo
         if self.direct:
             return
-        self.lo, self.scale = lo, CELLS / (hi - lo)
-        cells = self._cells(self.edges)
-        self.dirty = np.zeros(CELLS + 2, dtype=bool)
-        self.dirty[cells] = True
-        # For a cell holding no edge: the number of edges below every value in it.
-        self.bin_of_cell = np.searchsorted(cells, np.arange(CELLS + 2), side="left")
+        self.scale = CELLS / (hi - lo)
+        edge_cells = self._cells(self.edges - self.origin, _Scratch()).copy()
+        per_cell = np.bincount(edge_cells, minlength=CELLS + 2)
+        self.dirty = per_cell > 0
+        # Bin of a value in a cell holding no edge: the number of edges in lower cells.
+        self.base = np.searchsorted(edge_cells, np.arange(CELLS + 2), side="left")
+        # The first two edges of each cell (+inf when absent); cells with more than two
+        # edges go to the dummy bin and their values through a binary search.
+        first = self.base.clip(max=len(self.edges) - 1)
+        self.e1 = np.where(per_cell >= 1, self.edges[first], np.inf)
+        self.e2 = np.where(per_cell >= 2, self.edges[(first + 1).clip(max=len(self.edges) - 1)],
+                           np.inf)
+        self.multi = per_cell > 2
+        self.base[self.multi] = self.nbins
 
-    def _cells(self, x: np.ndarray) -> np.ndarray:
-        """Cell 0 below lo, 1..CELLS inside, CELLS+1 from hi on; monotone in x."""
-        t = np.subtract(x, self.lo)
-        t *= self.scale
+    def _cells(self, shifted: np.ndarray, scratch: _Scratch) -> np.ndarray:
+        """Cell of each ``x - origin``: 0 below lo, 1..CELLS inside, CELLS+1 from hi on.
+
+        Monotone in x (each step is a monotone float operation), so a cell holding no
+        edge has every value on the same side of every edge.
+        """
+        t = np.multiply(shifted, self.scale, out=scratch.floats(len(shifted), 1))
         t += 1.0
         np.clip(t, 0.0, CELLS + 1.0, out=t)
-        return t.astype(np.intp)
+        cells = scratch.ints(len(shifted))
+        np.copyto(cells, t, casting="unsafe")  # truncation: floor, as t >= 0
+        return cells
 
-    def count(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(counts <= each point, counts < each point, values outside [first, last]).
-
-        ``x`` holds finite values only.  Bins are ``(edge[i-1], edge[i]]``.
-        """
-        nbins = len(self.edges) + 1
+    def count(self, x: np.ndarray, scratch: _Scratch | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """For finite values ``x``: (counts <= each point, counts < each point,
+        sum of (p - x) over x < p for each point p, sum of (x - last point) over x > it)."""
+        size = self.nbins + 3  # room for the dummy bin (+2 from the comparisons)
         if self.direct:
-            per_bin = np.bincount(np.searchsorted(self.edges, x, side="left"), minlength=nbins)
-            outside = x
+            counts, sums = self._searched(x, size)
         else:
-            cells = self._cells(x)
+            scratch = scratch or _Scratch()
+            shifted = np.subtract(x, self.origin, out=scratch.floats(len(x), 0))
+            cells = self._cells(shifted, scratch)
             per_cell = np.bincount(cells, minlength=CELLS + 2)
+            per_cell_sum = np.bincount(cells, weights=shifted, minlength=CELLS + 2)
             per_cell[self.dirty] = 0
-            per_bin = np.bincount(self.bin_of_cell, weights=per_cell, minlength=nbins)
-            per_bin = per_bin.astype(np.int64)
-            outside = x[self.dirty[cells]]
-            per_bin += np.bincount(np.searchsorted(self.edges, outside, side="left"),
-                                   minlength=nbins)
-        cum = np.cumsum(per_bin)
-        return cum[self.at_le], cum[self.at_lt], outside
+            per_cell_sum[self.dirty] = 0.0
+            counts = np.bincount(self.base, weights=per_cell, minlength=size).astype(np.int64)
+            sums = np.bincount(self.base, weights=per_cell_sum, minlength=size)
+            in_dirty = self.dirty[cells]
+            xd, cd = x[in_dirty], cells[in_dirty]
+            bins = self.base[cd] + (self.e1[cd] < xd) + (self.e2[cd] < xd)
+            counts += np.bincount(bins, minlength=size)
+            sums += np.bincount(bins, weights=xd - self.origin, minlength=size)
+            more_counts, more_sums = self._searched(xd[self.multi[cd]], size)
+            counts += more_counts
+            sums += more_sums
+        counts, sums = counts[:self.nbins], sums[:self.nbins]
+        cum, cum_sum = np.cumsum(counts), np.cumsum(sums)
+        le, lt = cum[self.at_le], cum[self.at_lt]
+        lower = (self.points - self.origin) * lt - cum_sum[self.at_lt]
+        last = self.points[-1] - self.origin
+        upper = (cum_sum[-1] - cum_sum[self.at_le[-1]]) - last * (cum[-1] - le[-1])
+        return le, lt, np.maximum(lower, 0.0), max(float(upper), 0.0)
+
+    def _searched(self, x: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+        bins = np.searchsorted(self.edges, x, side="left")
+        return (np.bincount(bins, minlength=size).astype(np.int64),
+                np.bincount(bins, weights=x - self.origin, minlength=size))
+
+
+class _Scratch:
+    """Work arrays reused across the columns one thread counts (fresh large arrays cost
+    page faults that take longer than the arithmetic)."""
+
+    def __init__(self) -> None:
+        self._floats: list[np.ndarray] = [np.empty(0), np.empty(0)]
+        self._ints = np.empty(0, dtype=np.intp)
+
+    def floats(self, n: int, which: int) -> np.ndarray:
+        if self._floats[which].size < n:
+            self._floats[which] = np.empty(n)
+        return self._floats[which][:n]
+
+    def ints(self, n: int) -> np.ndarray:
+        if self._ints.size < n:
+            self._ints = np.empty(n, dtype=np.intp)
+        return self._ints[:n]
+
+
+def _per_thread(fn: Any) -> Any:
+    """``fn(item, scratch)`` as ``fn(item)``, with one scratch per worker thread; the
+    scratch arrays go when the returned function does."""
+    local = threading.local()
+
+    def run(item: Any) -> Any:
+        scratch = getattr(local, "scratch", None)
+        if scratch is None:
+            scratch = local.scratch = _Scratch()
+        return fn(item, scratch)
+
+    return run
 
 
 def _counter_for(quantiles: Sequence[float]) -> _Counter:
     """A counter at each quantile value (counts come back aligned to ``quantiles``)."""
     q = np.asarray(quantiles, dtype=np.float64)
-    return _Counter(q, float(q[1]), float(q[-2])) if len(q) >= 4 else _Counter(q, 0.0, 0.0)
+    if len(q) != len(QUANTILE_LEVELS):
+        return _Counter(q, 0.0, 0.0)
+    lo, hi = WINDOW_POSITIONS
+    return _Counter(q, float(q[lo]), float(q[hi]))
 
 
 def _finite_values(series: pl.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -267,8 +353,8 @@ def profile_frame(df: pl.DataFrame, columns: Mapping[str, str] | None = None, se
     categorical = [c for c, k in kinds.items() if k == "categorical"]
     with ThreadPoolExecutor(_threads()) as pool:
         cat_job = pool.submit(_category_counts, df, categorical)
-        num = dict(zip(numeric, pool.map(lambda c: _numeric_profile(df[c], rows, stats[c]),
-                                         numeric)))
+        work = _per_thread(lambda c, scratch: _numeric_profile(df[c], rows, stats[c], scratch))
+        num = dict(zip(numeric, pool.map(work, numeric)))
         cats = cat_job.result()
     out = {}
     for name, kind in kinds.items():
@@ -341,8 +427,8 @@ def _frame_stats(df: pl.DataFrame, kinds: Mapping[str, str]) -> dict[str, dict[s
     return out
 
 
-def _numeric_profile(series: pl.Series, rows: np.ndarray, stats: Mapping[str, Any]
-                     ) -> dict[str, Any]:
+def _numeric_profile(series: pl.Series, rows: np.ndarray, stats: Mapping[str, Any],
+                     scratch: _Scratch | None = None) -> dict[str, Any]:
     full, x = _finite_values(series)
     if x.size == 0:
         return {"mean": None, "std": None, "min": None, "max": None}
@@ -351,7 +437,7 @@ def _numeric_profile(series: pl.Series, rows: np.ndarray, stats: Mapping[str, An
     q = _linear_quantiles(np.sort(picked), QUANTILE_LEVELS)
     q[0], q[-1] = float(stats["min"]), float(stats["max"])
     np.clip(q, q[0], q[-1], out=q)
-    le, lt, _ = _counter_for(q).count(x)
+    le, lt, lower, _ = _counter_for(q).count(x, scratch)
     deciles = np.unique(q[list(DECILE_POSITIONS)])
     pos = np.searchsorted(q, deciles, side="left")
     cum = np.concatenate([[0], le[pos], [x.size]])
@@ -360,6 +446,7 @@ def _numeric_profile(series: pl.Series, rows: np.ndarray, stats: Mapping[str, An
             "min": float(q[0]), "max": float(q[-1]),
             "quantiles": tuple(float(v) for v in q), "cdf_le": tuple(int(v) for v in le),
             "cdf_lt": tuple(int(v) for v in lt),
+            "lpm": tuple(float(v) for v in lower / x.size),
             "psi_edges": (-math.inf, *(float(d) for d in deciles), math.inf),
             "psi_counts": tuple(int(v) for v in np.diff(cum)),
             "sample": tuple(float(v) for v in picked[:SAMPLE_SIZE])}
@@ -453,11 +540,9 @@ class CurrentView:
     std: float | None = None
     min: float | None = None
     max: float | None = None
-    # Numeric: the batch's exact CDF at the reference grid points (ColumnProfile.grid()).
+    # Numeric: the batch's exact CDF and partial moments at the reference grid points
+    # (the points of ColumnProfile.grid()).
     grid: GridCdf | None = None
-    # Numeric: E[(ref_min - X)+] and E[(X - ref_max)+] over the batch values X.
-    below: float = 0.0
-    above: float = 0.0
     # Numeric: counts in the reference's decile bins (ColumnProfile.psi_edges).
     psi_counts: np.ndarray | None = None
     # Categorical: bin labels (reference categories, then OTHER / UNSEEN when non-empty
@@ -497,8 +582,9 @@ def view_frame(batch: pl.DataFrame, reference: Mapping[str, ColumnProfile], *,
     categorical = [c for c, k in kinds.items() if k == "categorical"]
     with ThreadPoolExecutor(_threads()) as pool:
         cat_job = pool.submit(_batch_categories, batch, {c: reference[c] for c in categorical})
-        num = dict(zip(numeric, pool.map(
-            lambda c: _numeric_view(batch[c], reference[c], small_rows), numeric)))
+        work = _per_thread(lambda c, scratch: _numeric_view(batch[c], reference[c], small_rows,
+                                                            scratch))
+        num = dict(zip(numeric, pool.map(work, numeric)))
         cats = cat_job.result()
     out = {}
     for name, prof in reference.items():
@@ -517,18 +603,17 @@ def view_frame(batch: pl.DataFrame, reference: Mapping[str, ColumnProfile], *,
     return out
 
 
-def _numeric_view(series: pl.Series, ref: ColumnProfile, small_rows: int) -> dict[str, Any]:
+def _numeric_view(series: pl.Series, ref: ColumnProfile, small_rows: int,
+                  scratch: _Scratch | None = None) -> dict[str, Any]:
     _, x = _finite_values(series)
-    points = ref.grid().points
-    le, lt, outside = _counter_for(ref.quantiles).count(x)
+    q = np.asarray(ref.quantiles, dtype=np.float64)
+    points, distinct = np.unique(q, return_index=True)
+    le, lt, lower, upper = _counter_for(q).count(x, scratch)
     n = max(x.size, 1)
-    below = float(np.maximum(points[0] - outside, 0.0).sum()) / n
-    above = float(np.maximum(outside - points[-1], 0.0).sum()) / n
-    distinct = np.searchsorted(np.asarray(ref.quantiles, dtype=np.float64), points)
-    grid = GridCdf(points, le[distinct] / n, lt[distinct] / n)
+    grid = GridCdf(points, le[distinct] / n, lt[distinct] / n, lower[distinct] / n, upper / n)
     inner = np.asarray(ref.psi_edges[1:-1], dtype=np.float64)
     cum = np.concatenate([[0], le[np.searchsorted(ref.quantiles, inner)], [x.size]])
-    return {"grid": grid, "below": below, "above": above, "psi_counts": np.diff(cum),
+    return {"grid": grid, "psi_counts": np.diff(cum),
             "values": x.copy() if x.size < small_rows else None}
 
 

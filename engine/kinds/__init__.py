@@ -17,6 +17,7 @@ KIND_BASES: dict[str, str] = {
     "metric": "engine.kinds.metric:Metric",
     "schema": "engine.kinds.schema:Schema",
     "alert": "engine.kinds.alert:Alert",
+    "drift_test": "engine.kinds.drift_test:DriftTest",
 }
 
 KINDS: tuple[str, ...] = tuple(KIND_BASES)

@@ -45,6 +45,9 @@ class Component:
     Params: ClassVar[type] = NoParams
     #: Filled by the registry: the name the component was registered under.
     registered_name: ClassVar[str] = ""
+    #: Parameters that make a working instance when ``Params`` has required fields; the
+    #: conformance suite (``driftline plugins check``) builds the component with them.
+    example_params: ClassVar[dict[str, Any] | None] = None
 
     def __init__(self, params: Any = None):
         self.params = params if params is not None else self.Params()

@@ -48,8 +48,11 @@ class Model(Component):
 
     #: Name of the serialisation format recorded in the store (e.g. ``lightgbm-text``).
     format: ClassVar[str] = ""
-    #: File name of the saved model inside the run folder.
+    #: File name of the saved model inside the run folder (not ``model.json``: the engine
+    #: writes the model card there).
     file_name: ClassVar[str] = "model.bin"
+    #: Tasks this model can learn.
+    tasks: ClassVar[frozenset[str]] = frozenset({"binary", "multiclass", "regression"})
 
     def fit(self, data: TrainingData, ctx: RunContext) -> None:
         raise NotImplementedError

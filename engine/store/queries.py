@@ -1,8 +1,7 @@
 """The read side of the lineage store: portable SQL, and stored rows turned into plain dicts.
 
 Each function takes a ``Query`` (one read transaction, from either backend) and issues a
-fixed number of statements: listing N runs is three queries (runs, their metrics, aliases),
-never one per run.
+fixed number of statements, never one per run.  Listing and finding runs is in ``search``.
 """
 
 from __future__ import annotations
@@ -19,27 +18,11 @@ DATASET_ROLES = ("source", "train", "valid", "test", "batch")
 #: Error recorded for a run whose process ended without finishing it.
 INTERRUPTED_ERROR = "process ended without finishing (killed or crashed)"
 
-_NEWEST_FIRST = "ORDER BY r.started_at DESC, r.id DESC"
 _RUN_COLUMNS = (
     "id, experiment, status, started_at, ended_at, config_json, overrides_json, config_hash, "
     "git_commit, git_dirty, git_diff_hash, versions_json, host, pid, seed, task, target, "
     "run_dir, sweep_id, parent_run_id, error, summary_json"
 )
-# data_hash is the train split's hash, else the hash of the data as loaded (source).
-_LIST_SQL = """
-SELECT r.id, r.experiment, r.status, r.started_at, r.ended_at,
-       COALESCE(t.dataset_hash, s.dataset_hash), m.sha256
-FROM runs r
-LEFT JOIN run_datasets t ON t.run_id = r.id AND t.role = 'train'
-LEFT JOIN run_datasets s ON s.run_id = r.id AND s.role = 'source'
-LEFT JOIN models m ON m.run_id = r.id
-{where} {order} {limit}"""
-# Overall (slice '') metrics of exactly the runs the listing selects, in one query.
-_LIST_METRICS_SQL = """
-SELECT mt.run_id, mt.split, mt.name, mt.value
-FROM metrics mt
-JOIN (SELECT r.id FROM runs r {where} {order} {limit}) sel ON sel.id = mt.run_id
-WHERE mt.slice = ''"""
 _RUN_DATASETS_SQL = """
 SELECT rd.role, d.hash, d.hash_scheme, d.n_rows, d.n_cols, d.columns_json, d.source_json
 FROM run_datasets rd JOIN datasets d ON d.hash = rd.dataset_hash
@@ -59,28 +42,6 @@ def running_runs(query: Query, run_id: str | None = None) -> list[tuple[str, str
     if run_id is None:
         return query(sql, {})
     return query(sql + " AND id = :id", {"id": run_id})
-
-
-def list_runs(
-    query: Query, experiment: str | None, status: str | None, limit: int | None
-) -> list[dict[str, Any]]:
-    """Runs newest first: id, experiment, status, times, data and model hash, overall metrics."""
-    clauses, params = [], {}
-    if experiment is not None:
-        clauses.append("r.experiment = :experiment")
-        params["experiment"] = experiment
-    if status is not None:
-        clauses.append("r.status = :status")
-        params["status"] = status
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    limit_sql = ""
-    if limit is not None:
-        limit_sql, params["limit"] = "LIMIT :limit", max(int(limit), 0)
-    runs = query(_LIST_SQL.format(where=where, order=_NEWEST_FIRST, limit=limit_sql), params)
-    # The sub-select needs its order only to pick the same LIMIT rows.
-    order = _NEWEST_FIRST if limit is not None else ""
-    metrics = query(_LIST_METRICS_SQL.format(where=where, order=order, limit=limit_sql), params)
-    return _listing(runs, metrics, aliases.aliases_by_run(query))
 
 
 def run_details(query: Query, run_id: str) -> dict[str, Any]:
@@ -109,23 +70,6 @@ def as_interrupted(run: dict[str, Any]) -> dict[str, Any]:
 def from_db_float(value: float | None) -> float:
     """A stored metric value: NULL stands for NaN."""
     return math.nan if value is None else float(value)
-
-
-def _listing(
-    runs: list[tuple[Any, ...]], metrics: list[tuple[Any, ...]], named: dict[str, list[str]]
-) -> list[dict[str, Any]]:
-    by_run: dict[str, list[tuple[str, float]]] = {}
-    for run_id, split, name, value in metrics:
-        by_run.setdefault(run_id, []).append((f"{split}/{name}", from_db_float(value)))
-    return [
-        {
-            "id": rid, "experiment": exp, "status": status, "started_at": started,
-            "ended_at": ended, "data_hash": data_hash, "model_hash": model_hash,
-            "metrics": dict(sorted(by_run.get(rid, ()), key=lambda kv: kv[0])),
-            "aliases": named.get(rid, []),
-        }
-        for rid, exp, status, started, ended, data_hash, model_hash in runs
-    ]
 
 
 def _run(row: tuple[Any, ...]) -> dict[str, Any]:

@@ -4,8 +4,9 @@ Every method is one short transaction and returns plain dicts; no session or ORM
 escapes.  Database errors become one-line :class:`StoreError` s here, at the boundary.
 Reads (``list_runs``, ``get_run``, ``resolve``, ``get_profiles``, ``list_aliases``, the
 drift checks) of a SQLite file use the standard library only (see ``backend``), so listing
-runs stays fast; writes load SQLAlchemy on first use.  Aliases, profiles and drift checks
-live in modules of their own (``aliases``, ``profiles``, ``drift_records``).
+runs stays fast; writes load SQLAlchemy on first use.  Aliases, profiles, drift checks and
+finding runs (filters, metric order, data use) live in modules of their own (``aliases``,
+``profiles``, ``drift_records``, ``search``).
 
 A run left ``running`` by a process of this host that no longer exists is reported and
 persisted as ``interrupted`` whenever runs are read: a crash never looks like success.
@@ -20,11 +21,12 @@ import socket
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from engine.errors import StoreError, did_you_mean, format_options
-from engine.store import aliases, backend, drift_records, migrations, queries, runref
+from engine.store import aliases, backend, drift_records, migrations, queries, runref, search
 from engine.store import profiles as column_profiles
 from engine.store.liveness import process_gone
 from engine.store.queries import DATASET_ROLES, INTERRUPTED_ERROR
@@ -404,20 +406,75 @@ class LineageStore:
         experiment: str | None = None,
         status: str | None = None,
         limit: int | None = None,
+        data_hash: str | None = None,
+        sweep_id: str | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        sort: str | None = None,
+        descending: bool = True,
     ) -> list[dict[str, Any]]:
         """Runs, newest first, each with its data and model hash and overall metrics.
 
         ``metrics`` maps "split/name" to the value on the whole split (NaN when undefined).
+        Filters: ``data_hash`` (a hash or a prefix of >= 6 hex digits: runs that used that
+        data in any role; [] when no recorded data has it), ``sweep_id`` (an id, a unique
+        prefix or ``latest``), ``since``/``until`` (ISO date or date-time, or date/datetime;
+        a date covers its whole day, naive times are UTC).  ``sort`` ("split/name", e.g.
+        "test/auc") orders by that metric, highest first (lowest with ``descending=False``;
+        runs without it last); without it ``descending=False`` lists oldest first.
+        ``limit`` applies after ordering.  StoreError for malformed or unknown values.
         """
         if status is not None and status not in RUN_STATUSES:
             raise StoreError(f"unknown run status '{status}'.{did_you_mean(status, RUN_STATUSES)}")
+        bounds = _time_bounds(since, until)
+        key = search.metric_key(sort) if sort is not None else None
         unsaved = self._mark_interrupted()
-        listed = self._read(
-            "list runs", lambda query: queries.list_runs(query, experiment, status, limit)
-        )
+
+        def read(query: backend.Query) -> list[dict[str, Any]]:
+            found = None
+            if data_hash is not None:
+                found = search.resolve_data_hash(query, data_hash)
+                if found is None:
+                    return []
+            sweep = search.resolve_sweep(query, sweep_id) if sweep_id is not None else None
+            if key is not None:
+                search.check_metric(query, *key)
+            flt = search.RunFilter(
+                experiment=experiment, status=status, data_hash=found, sweep_id=sweep,
+                since=bounds[0], until=bounds[1], sort=key, descending=descending, limit=limit,
+            )
+            return search.list_runs(query, flt)
+
+        listed = self._read("list runs", read)
         if status == "running":  # dead runs that could not be saved as interrupted
             listed = [run for run in listed if run["id"] not in unsaved]
         return [queries.as_interrupted(r) if r["id"] in unsaved else r for r in listed]
+
+    def data_usage(self, hash_or_prefix: str) -> dict[str, Any]:
+        """Where the data with this hash (or unique prefix of >= 6 hex digits) was used.
+
+        Returns query, hash (None when no recorded data matches a prefix), dataset (rows,
+        columns, first source; None when no run recorded it), runs (newest first: id,
+        experiment, status, started_at, ended_at, sweep_id, roles) and drift_checks of it as
+        a batch.  An unused hash is an empty answer; a malformed or ambiguous one StoreError.
+        """
+        unsaved = self._mark_interrupted()
+        usage = self._read(
+            f"find the runs that used data '{hash_or_prefix}'",
+            lambda query: search.data_usage(query, hash_or_prefix),
+        )
+        usage["runs"] = [
+            queries.as_interrupted(r) if r["id"] in unsaved else r for r in usage["runs"]
+        ]
+        return usage
+
+    def runs_using_data(self, hash_or_prefix: str) -> list[dict[str, Any]]:
+        """The runs that used this data, newest first, with their roles (see data_usage)."""
+        return self.data_usage(hash_or_prefix)["runs"]
+
+    def latest_sweep_id(self) -> str | None:
+        """The sweep of the most recently started run that belongs to one; None if none."""
+        return self._read("find the latest sweep", search.latest_sweep_id)
 
     def get_run(self, ref: str) -> dict[str, Any]:
         """Everything recorded about the run ``ref`` names (see :meth:`resolve`), including
@@ -519,6 +576,19 @@ def _create_engine(url: str, action: str) -> Engine:
         if backend.is_database_error(exc):
             raise backend.translate(exc, action) from exc
         raise
+
+
+def _time_bounds(
+    since: str | date | None, until: str | date | None
+) -> tuple[str | None, str | None]:
+    """Stored-time bounds (since inclusive, until exclusive); StoreError when since > until."""
+    low = None if since is None else search.time_bound(since, what="since", upper=False)
+    high = None if until is None else search.time_bound(until, what="until", upper=True)
+    if low is not None and high is not None and low >= high:
+        raise StoreError(
+            f"since {since} is not before until {until}: no run can match; swap them?"
+        )
+    return low, high
 
 
 def _run_exists(conn: Connection, run_id: str) -> bool:

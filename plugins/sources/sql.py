@@ -48,6 +48,9 @@ def safe_url(url: URL) -> str:
 class SqlSource(Source):
     """Runs ``query`` against the database at ``url``."""
 
+    # Parameters the conformance suite (`driftline plugins check`) builds it with.
+    example_params = {"url": "sqlite://", "query": "select 1 as x, 'a' as y"}
+
     @dataclass(frozen=True)
     class Params:
         # SQLAlchemy URL, e.g. sqlite:///data/loans.db (relative SQLite paths are allowed).

@@ -68,6 +68,9 @@ def _first_line(exc: BaseException) -> str:
 class DropColumns(Transform):
     """Removes the listed columns."""
 
+    # Parameters the conformance suite (`driftline plugins check`) builds it with.
+    example_params = {"columns": ["num_b"]}
+
     @dataclass(frozen=True)
     class Params:
         # Names of the columns to remove (each must exist).
@@ -90,6 +93,9 @@ class Cast(Transform):
     true/false/1/0/yes/no (any case); any other text fails when collected rather than
     turning into nulls.  Float -> integer truncates towards zero, as polars' cast does.
     """
+
+    # Parameters the conformance suite (`driftline plugins check`) builds it with.
+    example_params = {"columns": {"num_b": "Float64"}}
 
     @dataclass(frozen=True)
     class Params:
@@ -139,6 +145,9 @@ class FillNull(Transform):
     dtype: a number for numeric columns, true/false for booleans, text for strings, an
     ISO date string for dates.
     """
+
+    # Parameters the conformance suite (`driftline plugins check`) builds it with.
+    example_params = {"strategy": {"num_a": "mean"}}
 
     @dataclass(frozen=True)
     class Params:

@@ -30,6 +30,9 @@ def _first_line(exc: BaseException) -> str:
 class SqlTransform(Transform):
     """``SELECT ... FROM data ...``: the query's result replaces the frame."""
 
+    # Parameters the conformance suite (`driftline plugins check`) builds it with.
+    example_params = {"query": "select * from data where num_b > 1"}
+
     @dataclass(frozen=True)
     class Params:
         # A polars SQL SELECT statement over the table `data` (the incoming frame).

@@ -1,0 +1,503 @@
+"""Comparing a batch with a baseline profile: per-column tests, corrections, verdicts.
+
+For every column of the reference profile the batch is counted against that profile
+(``engine.drift.profile.view_frame``) and two registered drift tests run: a
+*significance* test (p-value; defaults ``ks`` for numeric, ``chi2`` for categorical
+columns) and an *effect* test (effect size; defaults ``wasserstein`` -- divided by the
+reference std -- and ``psi``).  Which tests, per column kind or per column, is
+configured in the ``drift`` node (:class:`DriftSettings`).  Small batches (fewer than
+``min_rows_for_distance`` non-null values in a column) keep their raw values, and tests
+that need raw values (``ks``: the exact test against the profile's sample) use them.
+
+The verdict rule -- a column drifts when ANY of:
+
+1. distribution: its significance p-value, Benjamini-Hochberg-adjusted across the
+   columns of the check, is < ``alpha`` AND its effect size is >= the margin
+   (``numeric_margin`` / ``categorical_margin``, or the column's own ``margin``);
+2. null rate: |batch null share - reference null share| > ``null_rate_margin`` AND the
+   two-proportion z-test p-value, BH-adjusted across columns (a family of its own), is
+   < ``alpha``;
+3. unseen categories: the share of the batch's non-null values in categories the
+   reference never had is >= ``unseen_share`` (unknown, so never flagged, when the
+   reference capped its categories).
+
+Null-rate change and unseen categories are fixed engine checks, not plugins: they apply
+to every column whatever tests are chosen, and each has one obvious definition.  The
+dataset drifts when the share of drifted columns is >= ``share`` or any ``critical``
+column drifts.  Every column reports its effect size, flagged or not; columns come
+sorted by severity (drifted first, then by the largest ratio of an effect to its margin).
+
+Why both conditions: on large batches a p-value alone flags trivial differences, and a
+distance alone needs a threshold that is either too loose (PSI >= 0.1 misses a shift of
+0.1 std) or too tight; together they flag what is both real and large enough.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from engine.drift import stats
+from engine.drift.profile import (
+    LEVEL_POSITION,
+    OTHER,
+    UNSEEN,
+    ColumnProfile,
+    CurrentView,
+    column_kind,
+    view_frame,
+)
+from engine.errors import ConfigError, DataError, DriftlineError, PluginError, did_you_mean
+from engine.kinds.drift_test import DriftTest, TestResult
+from engine.params import parse_params
+
+#: Most column names listed in an error message.
+MAX_NAMED = 10
+#: Coarse plot bins of a numeric column: the quantile levels 0, 0.025, ..., 1 (40 bins).
+PLOT_LEVELS = tuple(i / 40 for i in range(41))
+
+
+# -- settings -----------------------------------------------------------------------------
+@dataclass
+class NumericTests:
+    """Tests for numeric columns."""
+
+    # Significance test (a registered drift_test with role "significance").
+    significance: str = "ks"
+    # Effect size (a registered drift_test with role "effect").
+    effect: str = "wasserstein"
+
+
+@dataclass
+class CategoricalTests:
+    """Tests for categorical columns."""
+
+    # Significance test (a registered drift_test with role "significance").
+    significance: str = "chi2"
+    # Effect size (a registered drift_test with role "effect").
+    effect: str = "psi"
+
+
+@dataclass
+class DefaultTests:
+    """The tests used for each column kind, unless a column names its own."""
+
+    numeric: NumericTests = field(default_factory=NumericTests)
+    categorical: CategoricalTests = field(default_factory=CategoricalTests)
+
+
+@dataclass
+class ColumnRule:
+    """Settings of one column that override the defaults (every key optional)."""
+
+    # Significance test for this column; null = the default for its kind.
+    test: str | None = None
+    # Effect-size test for this column; null = the default for its kind.
+    effect: str | None = None
+    # Significance level for this column; null = drift.alpha.
+    alpha: float | None = field(default=None, metadata={"gt": 0.0, "lt": 1.0})
+    # Effect-size margin (in the effect test's units); null = the kind's margin.
+    margin: float | None = field(default=None, metadata={"ge": 0.0})
+
+
+@dataclass
+class DriftSettings:
+    """The ``drift`` config node (plugins/conf/drift/default.yaml documents each key)."""
+
+    # Significance level for the Benjamini-Hochberg-adjusted p-values.
+    alpha: float = field(default=0.05, metadata={"gt": 0.0, "lt": 1.0})
+    # Numeric columns: smallest effect size (normalised Wasserstein by default) that drifts.
+    numeric_margin: float = field(default=0.05, metadata={"ge": 0.0})
+    # Categorical columns: smallest effect size (PSI by default) that drifts.
+    categorical_margin: float = field(default=0.1, metadata={"ge": 0.0})
+    # The dataset drifts when at least this share of its columns drifts (0 < x <= 1).
+    share: float = field(default=0.5, metadata={"gt": 0.0, "le": 1.0})
+    # Columns whose drift alone makes the dataset drift.
+    critical: list[str] = field(default_factory=list)
+    # Whether a drift of the model's output makes the check drift (the lead's output check).
+    output_critical: bool = False
+    # Columns with fewer non-null batch values keep raw values for exact tests.
+    min_rows_for_distance: int = field(default=1000, metadata={"ge": 0})
+    # Absolute change of a column's null share that counts as drift (when significant).
+    null_rate_margin: float = field(default=0.05, metadata={"ge": 0.0, "le": 1.0})
+    # Share of a batch column's values in never-seen categories that counts as drift.
+    unseen_share: float = field(default=0.01, metadata={"gt": 0.0, "le": 1.0})
+    # Per-column overrides: column name -> {test, effect, alpha, margin}.
+    columns: dict[str, ColumnRule] = field(default_factory=dict)
+    # Default tests per column kind.
+    tests: DefaultTests = field(default_factory=DefaultTests)
+    # Alerts to call when drift is found: a list of {kind: NAME, ...parameters}.
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def from_config(cls, node: Mapping[str, Any] | None, where: str = "drift") -> DriftSettings:
+        """Settings from the ``drift`` config node (a plain mapping), checked."""
+        return parse_params(cls, node or {}, where=where)
+
+    def summary(self) -> dict[str, Any]:
+        """The settings a report shows next to its verdict."""
+        return {"alpha": self.alpha, "numeric_margin": self.numeric_margin,
+                "categorical_margin": self.categorical_margin, "share": self.share,
+                "critical": list(self.critical), "null_rate_margin": self.null_rate_margin,
+                "unseen_share": self.unseen_share,
+                "min_rows_for_distance": self.min_rows_for_distance}
+
+    def margin_for(self, column: str, kind: str) -> float:
+        rule = self.columns.get(column)
+        if rule is not None and rule.margin is not None:
+            return rule.margin
+        return self.numeric_margin if kind == "numeric" else self.categorical_margin
+
+    def alpha_for(self, column: str) -> float:
+        rule = self.columns.get(column)
+        return rule.alpha if rule is not None and rule.alpha is not None else self.alpha
+
+    def test_names(self, column: str, kind: str) -> tuple[str, str]:
+        """(significance test, effect test) for a column."""
+        defaults = self.tests.numeric if kind == "numeric" else self.tests.categorical
+        rule = self.columns.get(column) or ColumnRule()
+        return rule.test or defaults.significance, rule.effect or defaults.effect
+
+
+# -- results ------------------------------------------------------------------------------
+@dataclass
+class ColumnResult:
+    """The outcome for one column (``to_dict`` is its JSON shape)."""
+
+    column: str
+    # "numeric" or "categorical".
+    type: str
+    # Significance test, its statistic, p-value and BH-adjusted p-value.
+    test: str | None
+    statistic: float | None
+    p_value: float | None
+    p_adjusted: float | None
+    # Effect-size test (its name is the measure), the effect size and its margin.
+    effect_measure: str | None
+    effect_size: float | None
+    threshold: float
+    alpha: float
+    drifted: bool
+    critical: bool
+    # Why it drifted: any of "distribution", "null_rate", "unseen".
+    reasons: list[str]
+    # Largest ratio of an effect (effect size, null-rate change, unseen share) to its margin.
+    severity: float
+    # Exact definitions of the statistic and the effect size.
+    definition: str
+    # Non-null values compared (reference, batch).
+    n_ref: int
+    n_cur: int
+    null_rate_ref: float
+    null_rate_cur: float
+    null_p_value: float | None
+    null_p_adjusted: float | None
+    unseen_share: float | None
+    unseen_examples: list[str]
+    # Facts the tests returned (method, degrees of freedom, ...), by role.
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def null_rate_change(self) -> float:
+        return self.null_rate_cur - self.null_rate_ref
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "column": self.column, "type": self.type, "test": self.test,
+            "statistic": self.statistic, "p_value": self.p_value, "p_adjusted": self.p_adjusted,
+            "effect_size": self.effect_size, "effect_measure": self.effect_measure,
+            "threshold": self.threshold, "alpha": self.alpha, "drifted": self.drifted,
+            "critical": self.critical, "reasons": list(self.reasons), "severity": self.severity,
+            "definition": self.definition, "n_ref": self.n_ref, "n_cur": self.n_cur,
+            "null_rate_ref": self.null_rate_ref, "null_rate_cur": self.null_rate_cur,
+            "null_rate_change": self.null_rate_change, "null_p_value": self.null_p_value,
+            "null_p_adjusted": self.null_p_adjusted, "unseen_share": self.unseen_share,
+            "unseen_examples": list(self.unseen_examples), "details": self.details,
+        }
+
+
+@dataclass
+class DriftReport:
+    """The outcome of comparing one batch with one profile."""
+
+    drifted: bool
+    # Share of the compared columns that drifted.
+    share: float
+    columns: list[ColumnResult]
+    # Batch columns the reference does not have (ignored).
+    extra_columns: list[str]
+    # Rows of the batch.
+    rows: int
+    settings: dict[str, Any]
+    # Per column, reference vs batch distribution for plots (engine.drift.report_html).
+    distributions: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def drifted_columns(self) -> list[str]:
+        return [c.column for c in self.columns if c.drifted]
+
+    @property
+    def critical_drifted(self) -> list[str]:
+        return [c.column for c in self.columns if c.drifted and c.critical]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"drifted": self.drifted, "share": self.share, "rows": self.rows,
+                "n_columns": len(self.columns), "n_drifted": len(self.drifted_columns),
+                "critical_drifted": self.critical_drifted, "settings": dict(self.settings),
+                "columns": [c.to_dict() for c in self.columns],
+                "extra_columns": list(self.extra_columns)}
+
+
+# -- checking the input -------------------------------------------------------------------
+def check_batch(batch: pl.DataFrame, reference: Mapping[str, ColumnProfile]) -> list[str]:
+    """Raise DataError for a batch that cannot be compared; return its extra columns."""
+    if batch.height == 0:
+        raise DataError("the batch is empty (0 rows): nothing to compare with the baseline. "
+                        "Check the file or the query that produced it.")
+    missing = [name for name in reference if name not in batch.schema]
+    if missing:
+        raise DataError(f"the batch lacks {len(missing)} column(s) of the baseline profile: "
+                        f"{_named(missing)}. Add them to the batch (or its transforms).")
+    for name, prof in reference.items():
+        _check_kind(name, batch.schema[name], prof)
+    nulls = batch.select(pl.col(list(reference)).null_count()).row(0, named=True)
+    for name, prof in reference.items():
+        if nulls[name] == batch.height and prof.values > 0:
+            raise DataError(f"column '{name}' is entirely null in the batch ({batch.height} "
+                            f"rows) but had values in the baseline; fix the source of the "
+                            f"batch or its transforms.")
+    return [name for name in batch.columns if name not in reference]
+
+
+def _check_kind(name: str, dtype: pl.DataType, prof: ColumnProfile) -> None:
+    kind = column_kind(dtype)
+    if dtype == pl.Null:
+        return  # an all-null column: reported as such by the null check
+    if kind == prof.kind or (prof.kind == "categorical" and kind == "numeric"
+                             and _was_numeric(prof.dtype)):
+        return
+    if prof.kind == "numeric" and dtype == pl.Boolean and prof.dtype == "Boolean":
+        return
+    raise DataError(f"column '{name}' has dtype {dtype} in the batch but was {prof.kind} "
+                    f"({prof.dtype}) in the baseline; cast it to {prof.dtype} in the batch's "
+                    f"transforms or fix the source.")
+
+
+def _was_numeric(dtype_text: str) -> bool:
+    """A categorical profile of a numeric dtype (profiled as categorical on request)."""
+    return dtype_text.startswith(("Int", "UInt", "Float", "Decimal"))
+
+
+def check_settings(settings: DriftSettings, reference: Mapping[str, ColumnProfile]) -> None:
+    """ConfigError for critical or per-column settings naming columns the profile lacks."""
+    for key, names in (("drift.critical", settings.critical),
+                       ("drift.columns", list(settings.columns))):
+        for name in names:
+            if name not in reference:
+                raise ConfigError(f"{key} names column '{name}', which the baseline profile "
+                                  f"does not have.{did_you_mean(name, reference)}", key=key)
+
+
+# -- choosing the tests -------------------------------------------------------------------
+class _Tests:
+    """Drift tests by name, loaded from the registry once and checked for their role."""
+
+    def __init__(self, registry: Any):
+        self.registry = registry
+        self.cache: dict[str, DriftTest] = {}
+
+    def get(self, name: str, role: str, kind: str, key: str) -> DriftTest:
+        if name not in self.cache:
+            try:
+                cls = self.registry.load("drift_test", name)
+            except PluginError as exc:
+                if exc.name == name and "unknown" in str(exc):
+                    raise ConfigError(f"{exc} (key: {key})", key=key) from None
+                raise
+            self.cache[name] = cls()
+        test = self.cache[name]
+        if test.role != role or kind not in test.column_kinds:
+            fits = self._fitting(role, kind)
+            raise ConfigError(
+                f"drift test '{name}' (key: {key}) is a {test.role or '?'} test for "
+                f"{'/'.join(sorted(test.column_kinds)) or 'no'} columns; a {role} test for "
+                f"{kind} columns is needed: {', '.join(fits) or '(none registered)'}.", key=key)
+        return test
+
+    def _fitting(self, role: str, kind: str) -> list[str]:
+        out = []
+        for name in self.registry.names("drift_test"):
+            try:
+                cls = self.registry.load("drift_test", name)
+            except PluginError:
+                continue
+            if cls.role == role and kind in cls.column_kinds:
+                out.append(name)
+        return out
+
+
+def _pick(tests: _Tests, settings: DriftSettings, column: str, kind: str
+          ) -> tuple[DriftTest, DriftTest]:
+    sig, eff = settings.test_names(column, kind)
+    rule = column in settings.columns
+    sig_key = f"drift.columns.{column}.test" if rule and settings.columns[column].test \
+        else f"drift.tests.{kind}.significance"
+    eff_key = f"drift.columns.{column}.effect" if rule and settings.columns[column].effect \
+        else f"drift.tests.{kind}.effect"
+    return (tests.get(sig, "significance", kind, sig_key),
+            tests.get(eff, "effect", kind, eff_key))
+
+
+def _run(test: DriftTest, name: str, ref: ColumnProfile, cur: CurrentView) -> TestResult:
+    """Run one test; a failure inside it becomes a PluginError naming test and column."""
+    try:
+        result = test.compute(ref, cur)
+    except DriftlineError:
+        raise
+    except Exception as exc:  # a drift test's own failure is the plugin's
+        raise PluginError(f"drift test '{name}' failed on column '{ref.name}': "
+                          f"{type(exc).__name__}: {exc}. Fix or replace that test.",
+                          kind="drift_test", name=name) from exc
+    if not isinstance(result, TestResult):
+        raise PluginError(f"drift test '{name}' returned {type(result).__name__}, not a "
+                          f"TestResult.", kind="drift_test", name=name)
+    if test.role == "significance" and (result.p_value is None or not 0 <= result.p_value <= 1):
+        raise PluginError(f"drift test '{name}' gave p-value {result.p_value!r} on column "
+                          f"'{ref.name}'; a significance test must give one in [0, 1].",
+                          kind="drift_test", name=name)
+    return result
+
+
+# -- the comparison -----------------------------------------------------------------------
+def compare_frame(batch: pl.DataFrame, reference: Mapping[str, ColumnProfile],
+                  settings: DriftSettings, registry: Any) -> DriftReport:
+    """Compare ``batch`` with the ``reference`` profiles; see the module docstring."""
+    extra = check_batch(batch, reference)
+    check_settings(settings, reference)
+    tests = _Tests(registry)
+    chosen = {name: _pick(tests, settings, name, prof.kind)
+              for name, prof in reference.items() if prof.values > 0}
+    views = view_frame(batch.select(list(reference)), reference,
+                       small_rows=settings.min_rows_for_distance)
+    raw = {name: _column(name, reference[name], views[name], chosen.get(name))
+           for name in reference}
+    results = _verdicts(raw, reference, settings)
+    results.sort(key=lambda r: (not r.drifted, -r.severity, r.column))
+    drifted = sum(r.drifted for r in results)
+    share = drifted / len(results) if results else 0.0
+    verdict = bool(results) and (share >= settings.share or any(r.drifted and r.critical
+                                                                 for r in results))
+    return DriftReport(verdict, share, results, extra, batch.height, settings.summary(),
+                       {name: plot_distribution(reference[name], views[name]) for name in reference})
+
+
+def _column(name: str, ref: ColumnProfile, cur: CurrentView,
+            pair: tuple[DriftTest, DriftTest] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"sig": None, "eff": None, "sig_name": None, "eff_name": None}
+    if pair is not None:
+        sig, eff = pair
+        out.update(sig_name=sig.registered_name, eff_name=eff.registered_name,
+                   sig=_run(sig, sig.registered_name, ref, cur),
+                   eff=_run(eff, eff.registered_name, ref, cur))
+    out.update(null_p=stats.two_proportion_ztest(ref.nulls, ref.count, cur.nulls, cur.count)[1],
+               null_rate_cur=cur.null_rate, n_cur=cur.n, unseen_share=cur.unseen_share,
+               unseen_examples=cur.unseen_examples)
+    return out
+
+
+def _verdicts(raw: Mapping[str, dict[str, Any]], reference: Mapping[str, ColumnProfile],
+              settings: DriftSettings) -> list[ColumnResult]:
+    names = list(raw)
+    with_p = [n for n in names if raw[n]["sig"] is not None]
+    p_adj = dict(zip(with_p, stats.benjamini_hochberg([raw[n]["sig"].p_value for n in with_p])))
+    null_adj = dict(zip(names, stats.benjamini_hochberg([raw[n]["null_p"] for n in names])))
+    critical = set(settings.critical)
+    return [_result(n, reference[n], raw[n], p_adj.get(n), null_adj[n], settings, n in critical)
+            for n in names]
+
+
+def _result(name: str, ref: ColumnProfile, raw: Mapping[str, Any], p_adj: float | None,
+            null_adj: float, settings: DriftSettings, critical: bool) -> ColumnResult:
+    sig, eff = raw["sig"], raw["eff"]
+    alpha, margin = settings.alpha_for(name), settings.margin_for(name, ref.kind)
+    effect = None if eff is None else float(eff.statistic)
+    reasons, ratios = [], []
+    if sig is not None and effect is not None:
+        if p_adj < alpha and effect >= margin:
+            reasons.append("distribution")
+        ratios.append(_ratio(effect, margin))
+    null_change = abs(raw["null_rate_cur"] - ref.null_rate)
+    if null_change > settings.null_rate_margin and null_adj < alpha:
+        reasons.append("null_rate")
+    ratios.append(_ratio(null_change, settings.null_rate_margin))
+    unseen = raw["unseen_share"]
+    if unseen is not None:
+        if unseen >= settings.unseen_share:
+            reasons.append("unseen")
+        ratios.append(_ratio(unseen, settings.unseen_share))
+    definition = "\n".join(f"{n}: {r.definition}" for n, r in
+                           ((raw["sig_name"], sig), (raw["eff_name"], eff)) if r is not None)
+    return ColumnResult(
+        column=name, type=ref.kind, test=raw["sig_name"],
+        statistic=None if sig is None else float(sig.statistic),
+        p_value=None if sig is None else float(sig.p_value),
+        p_adjusted=None if p_adj is None else float(p_adj),
+        effect_measure=raw["eff_name"], effect_size=effect, threshold=margin, alpha=alpha,
+        drifted=bool(reasons), critical=critical, reasons=reasons,
+        severity=max(ratios) if ratios else 0.0, definition=definition,
+        n_ref=ref.values, n_cur=raw["n_cur"], null_rate_ref=ref.null_rate,
+        null_rate_cur=raw["null_rate_cur"], null_p_value=float(raw["null_p"]),
+        null_p_adjusted=float(null_adj), unseen_share=unseen,
+        unseen_examples=list(raw["unseen_examples"]),
+        details={k: dict(r.details) for k, r in (("test", sig), ("effect", eff)) if r is not None})
+
+
+def _ratio(value: float, margin: float) -> float:
+    if margin > 0:
+        return value / margin
+    return math.inf if value > 0 else 0.0
+
+
+def _named(names: Sequence[str]) -> str:
+    shown = ", ".join(names[:MAX_NAMED])
+    return shown + (f" ... and {len(names) - MAX_NAMED} more" if len(names) > MAX_NAMED else "")
+
+
+# -- plot data ----------------------------------------------------------------------------
+def plot_distribution(ref: ColumnProfile, cur: CurrentView) -> dict[str, Any]:
+    """Reference and batch shares on common bins, as engine.drift.report_html draws them."""
+    if ref.kind == "categorical":
+        labels = [_label(b) for b in cur.bins]
+        return {"type": "categorical", "categories": labels,
+                "ref": stats.shares(cur.ref_counts).tolist(), "cur": stats.shares(cur.counts).tolist()}
+    if cur.grid is None:
+        return {"type": "numeric", "edges": [], "ref": [], "cur": []}
+    grid = ref.grid()
+    q = np.asarray(ref.quantiles, dtype=np.float64)
+    coarse = np.unique(q[[LEVEL_POSITION[level] for level in PLOT_LEVELS]])
+    at = np.searchsorted(grid.points, coarse)
+    lows = [float(v) for v in (ref.min, cur.min) if v is not None]
+    highs = [float(v) for v in (ref.max, cur.max) if v is not None]
+    return {"type": "numeric", "edges": [-math.inf, *(float(v) for v in coarse), math.inf],
+            "ref": _shares_on(grid, at), "cur": _shares_on(cur.grid, at),
+            "min": min(lows) if lows else None, "max": max(highs) if highs else None}
+
+
+def _shares_on(grid: stats.GridCdf, at: np.ndarray) -> list[float]:
+    """Shares in (-inf, p0), [p0, p1], (p1, p2], ..., (pK, inf) for the points at ``at``;
+    with one point: (-inf, p0], (p0, inf)."""
+    le, lt = grid.le[at], grid.lt[at]
+    if len(at) == 1:
+        return [float(le[0]), float(1.0 - le[0])]
+    inner = np.diff(le)
+    inner[0] = le[1] - lt[0]
+    return [float(lt[0]), *(float(v) for v in inner), float(1.0 - le[-1])]
+
+
+def _label(bin_name: str) -> str:
+    return {OTHER: "(other)", UNSEEN: "(unseen)"}.get(bin_name, bin_name)

@@ -1,0 +1,1 @@
+"""Config group options of driftline-plugin-example (found through ``driftline.conf``)."""
