@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 
 import polars as pl
@@ -13,11 +14,23 @@ from plugins.sources.synthetic import generate_loans
 TRAIN = ["data.rows=6000", "model.num_boost_round=20"]
 
 
-@pytest.fixture
-def trained(cli, tmp_path):
+@pytest.fixture(scope="module")
+def trained_project(tmp_path_factory):
+    """One trained baseline for the module; each test gets a copy of its runs/ folder."""
+    from tests.e2e.conftest import Cli
+
+    base = tmp_path_factory.mktemp("baseline")
+    cli = Cli(base)
     out = cli("run", *TRAIN, "+drift.alerts=[{kind: file, path: alerts.jsonl}]")
     assert out.returncode == 0, out.stderr
-    return cli.json("show", "latest")
+    return base, cli.json("show", "latest")
+
+
+@pytest.fixture
+def trained(trained_project, tmp_path):
+    base, run = trained_project
+    shutil.copytree(base / "runs", tmp_path / "runs")
+    return run
 
 
 def _batch(tmp_path, name, rows=5000, seed=11, drift=None, edit=None):
