@@ -99,7 +99,7 @@ def _headline(diff: Mapping[str, Any]) -> str:
         section = diff[name]
         if name in ("config", "packages"):
             n = sum(len(section[k]) for k in ("added", "removed", "changed"))
-            parts.append(f"{name} ({_plural(n, 'key')})")
+            parts.append(f"{name} ({_plural(n, 'key' if name == 'config' else 'package')})")
         elif name == "data":
             roles = [r for r, d in section.items() if d["status"] != "same"]
             parts.append(f"data ({', '.join(roles)})")
