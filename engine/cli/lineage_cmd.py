@@ -85,7 +85,8 @@ def render(usage: dict[str, Any]) -> str:
         lines += _indent(_runs_table(runs))
     checks = usage["drift_checks"]
     if checks:
-        lines.append(f"drift-checked as a batch {len(checks)} time{'' if len(checks) == 1 else 's'}:")
+        times = f"{len(checks)} time{'' if len(checks) == 1 else 's'}"
+        lines.append(f"drift-checked as a batch {times}:")
         lines += _indent(_checks_table(checks))
     return "\n".join(lines)
 

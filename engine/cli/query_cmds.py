@@ -24,8 +24,8 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("runs", help="list runs (newest first), filtered and sorted",
                        description=RUNS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--experiment", help="only runs of this experiment")
-    p.add_argument("--status", choices=["running", "succeeded", "failed", "rejected", "interrupted"],
-                   help="only runs with this status")
+    p.add_argument("--status", help="only runs with this status", choices=[
+        "running", "succeeded", "failed", "rejected", "interrupted"])
     p.add_argument("--data-hash", metavar="HASH", help="only runs that used this data in any "
                    "role (a data hash or a prefix of >= 6 hex digits)")
     p.add_argument("--sweep", metavar="SWEEP", help="only runs of this sweep (id, unique prefix, "
@@ -78,6 +78,8 @@ def runs_command(args: argparse.Namespace) -> int:
             experiment=args.experiment, status=args.status, limit=args.limit,
             data_hash=args.data_hash, sweep_id=args.sweep, since=args.since, until=args.until,
             sort=args.sort, descending=not args.asc,
+            # The table shows test metrics (and the sort key); --json has every split.
+            metric_splits=None if args.json else _shown_splits(args.sort),
         )
     finally:
         store.close()
@@ -103,12 +105,17 @@ def _nothing_found(args: argparse.Namespace) -> str:
     return "no runs recorded yet; start one with: driftline run"
 
 
+def _shown_splits(sort: str | None) -> list[str]:
+    split = (sort or "").strip().partition("/")[0]
+    return ["test"] if split in ("", "test") else ["test", split]
+
+
 def _metric_columns(runs: list[dict[str, Any]], sort: str | None = None) -> list[str]:
     names: list[str] = [sort.strip()] if sort else []
     for r in runs:
-        for name in r["metrics"]:
-            if name.startswith("test/") and name not in names:
-                names.append(name)
+        names += [n for n in r["metrics"] if n.startswith("test/") and n not in names]
+        if len(names) >= RUNS_TABLE_METRICS:
+            break
     return names[:RUNS_TABLE_METRICS]
 
 

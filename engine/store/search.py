@@ -13,6 +13,7 @@ the store get the same one-line errors as the command line.  Cheap to import.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -21,7 +22,7 @@ from typing import Any
 from engine.errors import StoreError, did_you_mean, format_options
 from engine.store import aliases
 from engine.store.backend import Query
-from engine.store.queries import DATASET_ROLES, from_db_float
+from engine.store.queries import DATASET_ROLES
 from engine.store.rows import from_json
 
 #: Shortest data hash prefix accepted (data hashes are 64 hex digits).
@@ -67,6 +68,8 @@ class RunFilter:
     descending: bool = True
     # At most this many runs (after ordering); None for all.
     limit: int | None = None
+    # Only metrics of these splits in each run's ``metrics`` (e.g. ("test",)); None for all.
+    metric_splits: tuple[str, ...] | None = None
 
 
 # -- user input ---------------------------------------------------------------------------
@@ -206,9 +209,8 @@ def check_metric(query: Query, split: str, name: str) -> None:
     )]
     if not known:
         raise StoreError(f"cannot sort by {split}/{name}: no run has recorded metrics yet")
-    raise StoreError(
-        f"no run has the metric '{split}/{name}' to sort by.{did_you_mean(f'{split}/{name}', known)}"
-    )
+    key = f"{split}/{name}"
+    raise StoreError(f"no run has the metric '{key}' to sort by.{did_you_mean(key, known)}")
 
 
 def _count(found: list[str]) -> str:
@@ -225,12 +227,17 @@ LEFT JOIN run_datasets t ON t.run_id = r.id AND t.role = 'train'
 LEFT JOIN run_datasets s ON s.run_id = r.id AND s.role = 'source'
 LEFT JOIN models m ON m.run_id = r.id
 {where} {order} {limit}"""
-# Overall (slice '') metrics of exactly the runs the listing selects, in one query.
+# Overall (slice '') metrics of exactly the runs the listing selects, in one query, in the
+# order of the covering index ix_metrics_overall (run_id, split, name): no sort step.
 _LIST_METRICS_SQL = """
-SELECT mt.run_id, mt.split, mt.name, mt.value
+SELECT mt.run_id, mt.split || '/' || mt.name, mt.value
 FROM metrics mt
-JOIN (SELECT r.id FROM runs r {sort_join} {where} {order} {limit}) sel ON sel.id = mt.run_id
-WHERE mt.slice = ''"""
+{select}
+WHERE mt.slice = '' {splits}
+ORDER BY mt.run_id, mt.split, mt.name"""
+_SELECTED = (
+    "JOIN (SELECT r.id FROM runs r {sort_join} {where} {order} {limit}) sel ON sel.id = mt.run_id"
+)
 _SORT_JOIN = (
     "LEFT JOIN metrics sm ON sm.run_id = r.id AND sm.split = :sort_split "
     "AND sm.slice = '' AND sm.name = :sort_name"
@@ -251,10 +258,14 @@ def list_runs(query: Query, flt: RunFilter) -> list[dict[str, Any]]:
         limit_sql, params["limit"] = "LIMIT :limit", max(int(flt.limit), 0)
     parts = {"sort_join": sort_join, "where": where, "limit": limit_sql}
     runs = query(_LIST_SQL.format(order=order, **parts), params)
-    # The sub-select needs its order (and the sort join) only to pick the same LIMIT rows.
-    if flt.limit is None:
-        parts["sort_join"], order = "", ""
-    metrics = query(_LIST_METRICS_SQL.format(order=order, **parts), params)
+    select = ""
+    if where or limit_sql:  # else every run is listed: no need to join the selection
+        # The sub-select needs its order (and the sort join) only to pick the same LIMIT rows.
+        if not limit_sql:
+            parts["sort_join"], order = "", ""
+        select = _SELECTED.format(order=order, **parts)
+    splits = _splits_clause(flt.metric_splits, params)
+    metrics = query(_LIST_METRICS_SQL.format(select=select, splits=splits), params)
     return _listing(runs, metrics, aliases.aliases_by_run(query))
 
 
@@ -275,6 +286,16 @@ def _where(flt: RunFilter) -> tuple[str, dict[str, Any]]:
     return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
 
 
+def _splits_clause(splits: tuple[str, ...] | None, params: dict[str, Any]) -> str:
+    if splits is None:
+        return ""
+    if not splits:
+        return "AND 1 = 0"
+    names = [f"split{i}" for i in range(len(splits))]
+    params.update(zip(names, splits))
+    return f"AND mt.split IN ({', '.join(':' + name for name in names)})"
+
+
 def _order(flt: RunFilter) -> str:
     way = "DESC" if flt.descending else "ASC"
     if flt.sort is None:
@@ -287,15 +308,17 @@ def _order(flt: RunFilter) -> str:
 def _listing(
     runs: list[tuple[Any, ...]], metrics: list[tuple[Any, ...]], named: dict[str, list[str]]
 ) -> list[dict[str, Any]]:
-    by_run: dict[str, list[tuple[str, float]]] = {}
-    for run_id, split, name, value in metrics:
-        by_run.setdefault(run_id, []).append((f"{split}/{name}", from_db_float(value)))
+    by_run: dict[str, dict[str, float]] = {}
+    for run_id, key, value in metrics:  # tens of thousands of rows: kept to plain steps
+        values = by_run.get(run_id)
+        if values is None:
+            values = by_run[run_id] = {}
+        values[key] = math.nan if value is None else value
     return [
         {
             "id": rid, "experiment": exp, "status": status, "started_at": started,
             "ended_at": ended, "data_hash": data_hash, "model_hash": model_hash,
-            "metrics": dict(sorted(by_run.get(rid, ()))),
-            "aliases": named.get(rid, []),
+            "metrics": by_run.get(rid, {}), "aliases": named.get(rid, []),
         }
         for rid, exp, status, started, ended, data_hash, model_hash in runs
     ]

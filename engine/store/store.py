@@ -412,6 +412,7 @@ class LineageStore:
         until: str | date | None = None,
         sort: str | None = None,
         descending: bool = True,
+        metric_splits: Sequence[str] | None = None,
     ) -> list[dict[str, Any]]:
         """Runs, newest first, each with its data and model hash and overall metrics.
 
@@ -422,7 +423,8 @@ class LineageStore:
         a date covers its whole day, naive times are UTC).  ``sort`` ("split/name", e.g.
         "test/auc") orders by that metric, highest first (lowest with ``descending=False``;
         runs without it last); without it ``descending=False`` lists oldest first.
-        ``limit`` applies after ordering.  StoreError for malformed or unknown values.
+        ``limit`` applies after ordering.  ``metric_splits`` (e.g. ["test"]) keeps only those
+        splits' metrics in ``metrics``.  StoreError for malformed or unknown values.
         """
         if status is not None and status not in RUN_STATUSES:
             raise StoreError(f"unknown run status '{status}'.{did_you_mean(status, RUN_STATUSES)}")
@@ -442,6 +444,7 @@ class LineageStore:
             flt = search.RunFilter(
                 experiment=experiment, status=status, data_hash=found, sweep_id=sweep,
                 since=bounds[0], until=bounds[1], sort=key, descending=descending, limit=limit,
+                metric_splits=None if metric_splits is None else tuple(metric_splits),
             )
             return search.list_runs(query, flt)
 

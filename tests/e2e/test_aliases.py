@@ -41,7 +41,8 @@ def test_promote_prints_what_changed(project):
     steps = [
         ((ok1[:8], "production"), f"production: (new) -> {ok1[:12]}"),
         (("latest~1", "production"), f"production: {ok1[:12]} -> {ok2[:12]}"),
-        ((ok2, "production"), f"production: {ok2[:12]} (unchanged: it already pointed at this run)"),
+        ((ok2, "production"),
+         f"production: {ok2[:12]} (unchanged: it already pointed at this run)"),
     ]
     for args, line in steps:
         out = cli("promote", *args)

@@ -31,7 +31,7 @@ def sql_blocks() -> dict[str, str]:
     titled = {}
     for block in blocks:
         first = block.splitlines()[0]
-        assert first.startswith("-- "), f"an SQL block must start with '-- what it answers': {first}"
+        assert first.startswith("-- "), f"an SQL block must start with '-- question': {first}"
         titled[first[3:].strip()] = block
     assert len(titled) == len(blocks), "two SQL blocks have the same title"
     return titled

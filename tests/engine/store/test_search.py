@@ -103,7 +103,8 @@ def test_a_sorted_limited_listing_carries_each_runs_own_metrics(five):
                      "date (2026-11-27) or date-time", id="since-words"),
         pytest.param({"until": "2026-02-30"}, "invalid until time '2026-02-30'", id="until-no-day"),
         pytest.param({"since": "2026-12-01", "until": "2026-11-01"}, "since 2026-12-01 is not "
-                     "before until 2026-11-01: no run can match; swap them?", id="since-after-until"),
+                     "before until 2026-11-01: no run can match; swap them?",
+                     id="since-after-until"),
         pytest.param({"status": "sucess"}, "unknown run status 'sucess'", id="status"),
     ],
 )
@@ -243,3 +244,15 @@ def test_latest_sweep_id(store, make_run):
     make_run(store, sweep_id=SWEEP_1)
     make_run(store)  # a single run after the sweeps does not hide them
     assert store.latest_sweep_id() == SWEEP_1
+
+
+def test_metric_splits_keep_only_those_splits_metrics(any_store, make_run):
+    run_id = make_run(any_store)
+    any_store.record_metrics(run_id, [("test", "", "auc", 0.8), ("train", "", "auc", 0.9),
+                                      ("valid", "", "auc", 0.7), ("test", "grade=A", "auc", 0.6)])
+    assert any_store.list_runs()[0]["metrics"] == {
+        "test/auc": 0.8, "train/auc": 0.9, "valid/auc": 0.7}
+    assert any_store.list_runs(metric_splits=["test"])[0]["metrics"] == {"test/auc": 0.8}
+    assert any_store.list_runs(metric_splits=("valid", "test"), limit=1)[0]["metrics"] == {
+        "test/auc": 0.8, "valid/auc": 0.7}
+    assert any_store.list_runs(metric_splits=[])[0]["metrics"] == {}
