@@ -139,10 +139,7 @@ def _output_drift(store: Any, registry: Registry, baseline: dict[str, Any], fram
     classes = (card.get("target_encoding") or {}).get("classes") or []
     outputs = output_frame(model.predict(frame.select(features)), baseline["task"], classes)
     # Output drift is judged column by column; it is reported separately from the inputs.
-    out_settings = DriftSettings.from_config({**settings.summary(), "critical": [], "share": 1.0,
-                                              "tests": {
-                                                  "numeric": vars(settings.tests.numeric),
-                                                  "categorical": vars(settings.tests.categorical)}})
+    out_settings = settings.for_output()
     report = compare_frame(outputs, reference, out_settings, registry)
     report.drifted = bool(report.drifted_columns)
     return report

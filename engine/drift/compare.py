@@ -34,10 +34,11 @@ distance alone needs a threshold that is either too loose (PSI >= 0.1 misses a s
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -55,6 +56,9 @@ from engine.drift.profile import (
 from engine.errors import ConfigError, DataError, DriftlineError, PluginError, did_you_mean
 from engine.kinds.drift_test import DriftTest, TestResult
 from engine.params import parse_params
+
+if TYPE_CHECKING:
+    from engine.registry import Registry
 
 #: Most column names listed in an error message.
 MAX_NAMED = 10
@@ -138,6 +142,11 @@ class DriftSettings:
     def from_config(cls, node: Mapping[str, Any] | None, where: str = "drift") -> DriftSettings:
         """Settings from the ``drift`` config node (a plain mapping), checked."""
         return parse_params(cls, node or {}, where=where)
+
+    def for_output(self) -> DriftSettings:
+        """These settings for the model-output check: no column rules (they name input
+        columns); whether output drift is critical is ``output_critical``."""
+        return dataclasses.replace(self, critical=[], columns={})
 
     def summary(self) -> dict[str, Any]:
         """The settings a report shows next to its verdict."""
@@ -307,7 +316,7 @@ def check_settings(settings: DriftSettings, reference: Mapping[str, ColumnProfil
 class _Tests:
     """Drift tests by name, loaded from the registry once and checked for their role."""
 
-    def __init__(self, registry: Any):
+    def __init__(self, registry: Registry):
         self.registry = registry
         self.cache: dict[str, DriftTest] = {}
 
@@ -323,8 +332,9 @@ class _Tests:
         test = self.cache[name]
         if test.role != role or kind not in test.column_kinds:
             fits = self._fitting(role, kind)
+            article = "an" if test.role == "effect" else "a"
             raise ConfigError(
-                f"drift test '{name}' (key: {key}) is a {test.role or '?'} test for "
+                f"drift test '{name}' (key: {key}) is {article} {test.role or '?'} test for "
                 f"{'/'.join(sorted(test.column_kinds)) or 'no'} columns; a {role} test for "
                 f"{kind} columns is needed: {', '.join(fits) or '(none registered)'}.", key=key)
         return test
@@ -370,12 +380,16 @@ def _run(test: DriftTest, name: str, ref: ColumnProfile, cur: CurrentView) -> Te
         raise PluginError(f"drift test '{name}' gave p-value {result.p_value!r} on column "
                           f"'{ref.name}'; a significance test must give one in [0, 1].",
                           kind="drift_test", name=name)
+    if not isinstance(result.statistic, (int, float)) or math.isnan(result.statistic):
+        raise PluginError(f"drift test '{name}' gave statistic {result.statistic!r} on column "
+                          f"'{ref.name}'; it must be a number (not NaN).",
+                          kind="drift_test", name=name)
     return result
 
 
 # -- the comparison -----------------------------------------------------------------------
 def compare_frame(batch: pl.DataFrame, reference: Mapping[str, ColumnProfile],
-                  settings: DriftSettings, registry: Any) -> DriftReport:
+                  settings: DriftSettings, registry: Registry) -> DriftReport:
     """Compare ``batch`` with the ``reference`` profiles; see the module docstring."""
     extra = check_batch(batch, reference)
     check_settings(settings, reference)
@@ -392,8 +406,8 @@ def compare_frame(batch: pl.DataFrame, reference: Mapping[str, ColumnProfile],
     share = drifted / len(results) if results else 0.0
     verdict = bool(results) and (share >= settings.share or any(r.drifted and r.critical
                                                                  for r in results))
-    return DriftReport(verdict, share, results, extra, batch.height, settings.summary(),
-                       {name: plot_distribution(reference[name], views[name]) for name in reference})
+    plots = {name: plot_distribution(reference[name], views[name]) for name in reference}
+    return DriftReport(verdict, share, results, extra, batch.height, settings.summary(), plots)
 
 
 def _column(name: str, ref: ColumnProfile, cur: CurrentView,
@@ -440,8 +454,11 @@ def _result(name: str, ref: ColumnProfile, raw: Mapping[str, Any], p_adj: float 
         if unseen >= settings.unseen_share:
             reasons.append("unseen")
         ratios.append(_ratio(unseen, settings.unseen_share))
-    definition = "\n".join(f"{n}: {r.definition}" for n, r in
-                           ((raw["sig_name"], sig), (raw["eff_name"], eff)) if r is not None)
+    parts = [f"{n}: {r.definition}" for n, r in ((raw["sig_name"], sig), (raw["eff_name"], eff))
+             if r is not None]
+    parts += [f"{reason}: {text}" for reason, text in (("null_rate", stats.DEF_NULL_RATE),
+                                                       ("unseen", stats.DEF_UNSEEN))
+              if reason in reasons]
     return ColumnResult(
         column=name, type=ref.kind, test=raw["sig_name"],
         statistic=None if sig is None else float(sig.statistic),
@@ -449,7 +466,7 @@ def _result(name: str, ref: ColumnProfile, raw: Mapping[str, Any], p_adj: float 
         p_adjusted=None if p_adj is None else float(p_adj),
         effect_measure=raw["eff_name"], effect_size=effect, threshold=margin, alpha=alpha,
         drifted=bool(reasons), critical=critical, reasons=reasons,
-        severity=max(ratios) if ratios else 0.0, definition=definition,
+        severity=max(ratios) if ratios else 0.0, definition="\n".join(parts),
         n_ref=ref.values, n_cur=raw["n_cur"], null_rate_ref=ref.null_rate,
         null_rate_cur=raw["null_rate_cur"], null_p_value=float(raw["null_p"]),
         null_p_adjusted=float(null_adj), unseen_share=unseen,
@@ -474,7 +491,8 @@ def plot_distribution(ref: ColumnProfile, cur: CurrentView) -> dict[str, Any]:
     if ref.kind == "categorical":
         labels = [_label(b) for b in cur.bins]
         return {"type": "categorical", "categories": labels,
-                "ref": stats.shares(cur.ref_counts).tolist(), "cur": stats.shares(cur.counts).tolist()}
+                "ref": stats.shares(cur.ref_counts).tolist(),
+                "cur": stats.shares(cur.counts).tolist()}
     if cur.grid is None:
         return {"type": "numeric", "edges": [], "ref": [], "cur": []}
     grid = ref.grid()

@@ -77,6 +77,9 @@ OTHER = "__other__"
 UNSEEN = "__unseen__"
 #: Cells of the uniform grid used to count a column at the grid points.
 CELLS = 1 << 16
+#: Above this share of values in cells that hold grid points (discrete columns), every
+#: value is placed by comparison instead of counting per cell first.
+DIRTY_SHARE = 0.25
 #: Most unseen categories named in a view (the most frequent first).
 MAX_UNSEEN_EXAMPLES = 5
 KINDS = ("numeric", "categorical")
@@ -170,7 +173,8 @@ class ColumnProfile:
         kind = data["kind"]
         kw: dict[str, Any] = {"name": str(data["name"]), "dtype": str(data["dtype"]),
                               "kind": kind, "count": int(data["count"]),
-                              "nulls": int(data["nulls"]), "sample": tuple(data.get("sample") or ())}
+                              "nulls": int(data["nulls"]),
+                              "sample": tuple(data.get("sample") or ())}
         if kind == "numeric":
             kw.update(mean=_opt(data.get("mean")), std=_opt(data.get("std")),
                       min=_opt(data.get("min")), max=_opt(data.get("max")),
@@ -242,7 +246,7 @@ class _Counter:
         t = np.multiply(shifted, self.scale, out=scratch.floats(len(shifted), 1))
         t += 1.0
         np.clip(t, 0.0, CELLS + 1.0, out=t)
-        cells = scratch.ints(len(shifted))
+        cells = scratch.ints(len(shifted), 0)
         np.copyto(cells, t, casting="unsafe")  # truncation: floor, as t >= 0
         return cells
 
@@ -257,20 +261,11 @@ class _Counter:
             scratch = scratch or _Scratch()
             shifted = np.subtract(x, self.origin, out=scratch.floats(len(x), 0))
             cells = self._cells(shifted, scratch)
-            per_cell = np.bincount(cells, minlength=CELLS + 2)
-            per_cell_sum = np.bincount(cells, weights=shifted, minlength=CELLS + 2)
-            per_cell[self.dirty] = 0
-            per_cell_sum[self.dirty] = 0.0
-            counts = np.bincount(self.base, weights=per_cell, minlength=size).astype(np.int64)
-            sums = np.bincount(self.base, weights=per_cell_sum, minlength=size)
             in_dirty = self.dirty[cells]
-            xd, cd = x[in_dirty], cells[in_dirty]
-            bins = self.base[cd] + (self.e1[cd] < xd) + (self.e2[cd] < xd)
-            counts += np.bincount(bins, minlength=size)
-            sums += np.bincount(bins, weights=xd - self.origin, minlength=size)
-            more_counts, more_sums = self._searched(xd[self.multi[cd]], size)
-            counts += more_counts
-            sums += more_sums
+            if np.count_nonzero(in_dirty) > DIRTY_SHARE * len(x):
+                counts, sums = self._by_value(x, shifted, cells, size, scratch)
+            else:
+                counts, sums = self._by_cell(x, shifted, cells, in_dirty, size)
         counts, sums = counts[:self.nbins], sums[:self.nbins]
         cum, cum_sum = np.cumsum(counts), np.cumsum(sums)
         le, lt = cum[self.at_le], cum[self.at_lt]
@@ -278,6 +273,40 @@ class _Counter:
         last = self.points[-1] - self.origin
         upper = (cum_sum[-1] - cum_sum[self.at_le[-1]]) - last * (cum[-1] - le[-1])
         return le, lt, np.maximum(lower, 0.0), max(float(upper), 0.0)
+
+    def _by_cell(self, x: np.ndarray, shifted: np.ndarray, cells: np.ndarray,
+                 in_dirty: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Few values in cells holding edges (continuous data): count per cell, then
+        place only those values one by one."""
+        per_cell = np.bincount(cells, minlength=CELLS + 2)
+        per_cell_sum = np.bincount(cells, weights=shifted, minlength=CELLS + 2)
+        per_cell[self.dirty] = 0
+        per_cell_sum[self.dirty] = 0.0
+        counts = np.bincount(self.base, weights=per_cell, minlength=size).astype(np.int64)
+        sums = np.bincount(self.base, weights=per_cell_sum, minlength=size)
+        xd, cd = x[in_dirty], cells[in_dirty]
+        bins = self.base[cd] + (self.e1[cd] < xd) + (self.e2[cd] < xd)
+        counts += np.bincount(bins, minlength=size)
+        sums += np.bincount(bins, weights=xd - self.origin, minlength=size)
+        more_counts, more_sums = self._searched(xd[self.multi[cd]], size)
+        return counts + more_counts, sums + more_sums
+
+    def _by_value(self, x: np.ndarray, shifted: np.ndarray, cells: np.ndarray, size: int,
+                  scratch: _Scratch) -> tuple[np.ndarray, np.ndarray]:
+        """Many values in cells holding edges (discrete data): place every value by its
+        cell's base bin and comparisons with the cell's edges."""
+        n = len(x)
+        multi = self.multi[cells]
+        bins = np.take(self.base, cells, out=scratch.ints(n, 1))
+        edge = scratch.floats(n, 1)
+        above = np.empty(n, dtype=bool)
+        for table in (self.e1, self.e2):
+            np.less(np.take(table, cells, out=edge), x, out=above)
+            bins += above
+        counts = np.bincount(bins, minlength=size)
+        sums = np.bincount(bins, weights=shifted, minlength=size)
+        more_counts, more_sums = self._searched(x[multi], size)
+        return counts + more_counts, sums + more_sums
 
     def _searched(self, x: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
         bins = np.searchsorted(self.edges, x, side="left")
@@ -291,17 +320,17 @@ class _Scratch:
 
     def __init__(self) -> None:
         self._floats: list[np.ndarray] = [np.empty(0), np.empty(0)]
-        self._ints = np.empty(0, dtype=np.intp)
+        self._ints: list[np.ndarray] = [np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)]
 
     def floats(self, n: int, which: int) -> np.ndarray:
         if self._floats[which].size < n:
             self._floats[which] = np.empty(n)
         return self._floats[which][:n]
 
-    def ints(self, n: int) -> np.ndarray:
-        if self._ints.size < n:
-            self._ints = np.empty(n, dtype=np.intp)
-        return self._ints[:n]
+    def ints(self, n: int, which: int) -> np.ndarray:
+        if self._ints[which].size < n:
+            self._ints[which] = np.empty(n, dtype=np.intp)
+        return self._ints[which][:n]
 
 
 def _per_thread(fn: Any) -> Any:
@@ -353,7 +382,8 @@ def profile_frame(df: pl.DataFrame, columns: Mapping[str, str] | None = None, se
     categorical = [c for c, k in kinds.items() if k == "categorical"]
     with ThreadPoolExecutor(_threads()) as pool:
         cat_job = pool.submit(_category_counts, df, categorical)
-        work = _per_thread(lambda c, scratch: _numeric_profile(df[c], rows, stats[c], scratch))
+        work = _per_thread(lambda c, scratch: _numeric_profile(df[c], rows, stats[c], seed,
+                                                               scratch))
         num = dict(zip(numeric, pool.map(work, numeric)))
         cats = cat_job.result()
     out = {}
@@ -363,7 +393,7 @@ def profile_frame(df: pl.DataFrame, columns: Mapping[str, str] | None = None, se
         if kind == "numeric":
             out[name] = ColumnProfile(**base, **num[name])
         else:
-            sample = _string_sample(df[name], rows)
+            sample = _string_sample(df[name], rows, seed)
             out[name] = ColumnProfile(**base, categories=cats[name], sample=sample)
     return out
 
@@ -396,44 +426,47 @@ def rows_subset(height: int, seed: int) -> np.ndarray:
 
 
 def _frame_stats(df: pl.DataFrame, kinds: Mapping[str, str]) -> dict[str, dict[str, Any]]:
-    """Nulls (NaN and +-inf included), and moments of numeric columns, in one select."""
+    """Nulls (NaN and +-inf included) and the moments of numeric columns: one select, and a
+    second one for the float columns that hold NaN or infinities."""
+    floats = {name for name, kind in kinds.items()
+              if kind == "numeric" and df.schema[name].is_float()}
     exprs = []
     for name, kind in kinds.items():
-        col = pl.col(name)
-        if kind == "categorical":
-            exprs.append(col.null_count().alias(f"{name}\0nulls"))
-            continue
-        x = col.cast(pl.Float64)
-        exprs += [x.null_count().alias(f"{name}\0nulls"),
-                  (~x.is_finite()).sum().alias(f"{name}\0bad")]
+        exprs.append(pl.col(name).null_count().alias(f"{name}\0nulls"))
+        if name in floats:
+            exprs.append((~pl.col(name).is_finite()).sum().alias(f"{name}\0bad"))
+        if kind == "numeric":
+            exprs += _moments(name, pl.col(name).cast(pl.Float64))
     first = df.select(exprs).row(0, named=True) if exprs else {}
-    moment_exprs = []
-    for name, kind in kinds.items():
-        if kind != "numeric":
-            continue
-        x = pl.col(name).cast(pl.Float64)
-        if first[f"{name}\0bad"]:
-            x = pl.when(x.is_finite()).then(x)
-        moment_exprs += [x.mean().alias(f"{name}\0mean"), x.std().alias(f"{name}\0std"),
-                         x.min().alias(f"{name}\0min"), x.max().alias(f"{name}\0max")]
-    moments = df.select(moment_exprs).row(0, named=True) if moment_exprs else {}
+    bad = [name for name in floats if first[f"{name}\0bad"]]
+    if bad:
+        finite = [e for name in bad for e in _moments(
+            name, pl.when(pl.col(name).is_finite()).then(pl.col(name).cast(pl.Float64)))]
+        first.update(df.select(finite).row(0, named=True))
     out: dict[str, dict[str, Any]] = {}
     for name, kind in kinds.items():
-        nulls = int(first[f"{name}\0nulls"]) + int(first.get(f"{name}\0bad") or 0)
-        entry: dict[str, Any] = {"nulls": nulls}
+        entry: dict[str, Any] = {"nulls": int(first[f"{name}\0nulls"])
+                                 + int(first.get(f"{name}\0bad") or 0)}
         if kind == "numeric":
-            entry.update({k: moments[f"{name}\0{k}"] for k in ("mean", "std", "min", "max")})
+            entry.update({k: first[f"{name}\0{k}"] for k in ("mean", "std", "min", "max")})
         out[name] = entry
     return out
 
 
+def _moments(name: str, x: pl.Expr) -> list[pl.Expr]:
+    return [x.mean().alias(f"{name}\0mean"), x.std().alias(f"{name}\0std"),
+            x.min().alias(f"{name}\0min"), x.max().alias(f"{name}\0max")]
+
+
 def _numeric_profile(series: pl.Series, rows: np.ndarray, stats: Mapping[str, Any],
-                     scratch: _Scratch | None = None) -> dict[str, Any]:
+                     seed: int, scratch: _Scratch | None = None) -> dict[str, Any]:
     full, x = _finite_values(series)
     if x.size == 0:
         return {"mean": None, "std": None, "min": None, "max": None}
     picked = full[rows]
     picked = picked[np.isfinite(picked)]
+    if picked.size < min(x.size, SAMPLE_SIZE):   # mostly nulls: draw from the values
+        picked = x[rows_subset(x.size, seed)]
     q = _linear_quantiles(np.sort(picked), QUANTILE_LEVELS)
     q[0], q[-1] = float(stats["min"]), float(stats["max"])
     np.clip(q, q[0], q[-1], out=q)
@@ -463,8 +496,13 @@ def _linear_quantiles(sorted_values: np.ndarray, levels: Sequence[float]) -> np.
     return a + (b - a) * frac
 
 
-def _string_sample(series: pl.Series, rows: np.ndarray) -> tuple[str, ...]:
-    picked = series.cast(pl.String).gather(rows).drop_nulls()
+def _string_sample(series: pl.Series, rows: np.ndarray, seed: int) -> tuple[str, ...]:
+    strings = series.cast(pl.String)
+    picked = strings.gather(rows).drop_nulls()
+    values = len(strings) - strings.null_count()
+    if len(picked) < min(values, SAMPLE_SIZE):   # mostly nulls: draw from the values
+        present = strings.drop_nulls()
+        picked = present.gather(rows_subset(len(present), seed))
     return tuple(picked.head(SAMPLE_SIZE).to_list())
 
 
