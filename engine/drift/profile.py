@@ -51,7 +51,7 @@ from engine.drift.stats import GridCdf
 from engine.errors import DataError
 
 #: Version of the profile format written by :meth:`ColumnProfile.to_dict`.
-PROFILE_VERSION = 1
+PROFILE_VERSION = 2
 #: Extra levels in each tail (mirrored at the top): a long tail's last 0.5% holds most of
 #: its Wasserstein distance, so the grid resolves it finer.
 TAIL_LEVELS = (0.0001, 0.0005, 0.001, 0.002, 0.003, 0.004)
