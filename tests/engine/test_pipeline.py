@@ -1,0 +1,22 @@
+"""Pipeline helpers that are not covered end to end."""
+
+import numpy as np
+
+from engine.pipeline import _sample_rows, config_hash
+
+
+def test_sample_rows_is_seeded_sorted_and_unique():
+    a = _sample_rows(10_000, 500, seed=3)
+    assert np.array_equal(a, _sample_rows(10_000, 500, seed=3))
+    assert not np.array_equal(a, _sample_rows(10_000, 500, seed=4))
+    assert len(a) == 500 and len(np.unique(a)) == 500
+    assert np.all(np.diff(a) > 0) and a.min() >= 0 and a.max() < 10_000
+
+
+def test_config_hash_is_sha256_of_canonical_json():
+    import hashlib
+    import json
+
+    config = {"b": [1, 2], "a": {"y": 1.5, "x": None}}
+    expected = hashlib.sha256(b'{"a":{"x":null,"y":1.5},"b":[1,2]}').hexdigest()
+    assert config_hash(config) == expected == config_hash(json.loads(json.dumps(config)))
