@@ -9,15 +9,15 @@ else pandera raises becomes a :class:`ConfigError` (the schema is wrong) or a
 
 from __future__ import annotations
 
-import os
+import io
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from engine.atomic import atomic_write_bytes
 from engine.errors import (
     ConfigError,
     DataError,
@@ -239,15 +239,7 @@ def _one_line(exc: BaseException) -> str:
 
 # -- writing ------------------------------------------------------------------------------
 def write_csv_atomic(table: pl.DataFrame, path: Path) -> None:
-    """Write ``table`` as CSV to ``path``: temp file in the same folder, fsync, rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            table.write_csv(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``table`` as CSV to ``path`` atomically (see engine.atomic)."""
+    buffer = io.BytesIO()
+    table.write_csv(buffer)
+    atomic_write_bytes(path, buffer.getvalue())
