@@ -26,30 +26,32 @@ bits set; whether polars keeps a validity buffer in memory does not matter.)
 
 ``VALUES`` by canonical ``DTYPE`` (the string hashed, built here, not polars' repr):
 
-=================================  ==========================================================
-DTYPE                              VALUES
-=================================  ==========================================================
-``Int8 Int16 Int32 Int64``         ``n`` two's-complement little-endian integers of 1/2/4/8
-``UInt8 UInt16 UInt32 UInt64``     bytes; a null row contributes 0.
-``Float16 Float32 Float64``        ``n`` IEEE-754 little-endian values of 2/4/8 bytes; a null
-                                   row contributes +0.0 (all bits zero); every NaN is written
-                                   as the canonical quiet NaN ``0x7E00`` / ``0x7FC00000`` /
-                                   ``0x7FF8000000000000`` (polars treats all NaNs as one
-                                   value); ``-0.0`` is kept as is, distinct from ``+0.0``
-                                   (it survives CSV and Parquet and changes ``1/x``).
-``Boolean``                        ``n`` bytes, 0x01 for true, 0x00 for false or null.
-``Date``                           as ``Int32``: days since 1970-01-01.
-``Datetime(U)``, ``Datetime(U, Z)``  as ``Int64``: count of unit ``U`` (``ms``, ``us``, ``ns``)
-                                   since 1970-01-01T00:00 UTC (for a time zone ``Z``, the
-                                   UTC instant; ``Z`` is the IANA name, e.g. ``Europe/Paris``).
-``Duration(U)``                    as ``Int64``: count of unit ``U``.
-``Time``                           as ``Int64``: nanoseconds since midnight.
-``String``                         ``n`` values ``u32(byte length of the UTF-8 value)`` (0 for
-                                   a null row), then the UTF-8 bytes of every non-null value
-                                   concatenated in row order (no separators).
-``Binary``                         as ``String``, with the raw bytes.
-``Null``                           nothing (all rows are null; the validity says so).
-=================================  ==========================================================
+====================================  =======================================================
+DTYPE                                 VALUES
+====================================  =======================================================
+``Int8 Int16 Int32 Int64``            ``n`` two's-complement little-endian integers of
+``UInt8 UInt16 UInt32 UInt64``        1/2/4/8 bytes; a null row contributes 0.
+``Float16 Float32 Float64``           ``n`` IEEE-754 little-endian values of 2/4/8 bytes; a
+                                      null row contributes +0.0 (all bits zero); every NaN
+                                      is written as the canonical quiet NaN ``0x7E00`` /
+                                      ``0x7FC00000`` / ``0x7FF8000000000000`` (polars treats
+                                      all NaNs as one value); ``-0.0`` is kept, distinct
+                                      from ``+0.0`` (it survives CSV and Parquet and
+                                      changes ``1/x``).
+``Boolean``                           ``n`` bytes, 0x01 for true, 0x00 for false or null.
+``Date``                              as ``Int32``: days since 1970-01-01.
+``Datetime(U)``, ``Datetime(U, Z)``   as ``Int64``: count of unit ``U`` (``ms``, ``us`` or
+                                      ``ns``) since 1970-01-01T00:00 UTC; with a time zone
+                                      ``Z`` (its name as polars holds it, e.g.
+                                      ``Datetime(us, Europe/Paris)``) the UTC instant.
+``Duration(U)``                       as ``Int64``: count of unit ``U``.
+``Time``                              as ``Int64``: nanoseconds since midnight.
+``String``                            ``n`` values ``u32(byte length of the UTF-8 value)``
+                                      (0 for a null row), then the UTF-8 bytes of every
+                                      non-null value concatenated in row order.
+``Binary``                            as ``String``, with the raw bytes.
+``Null``                              nothing (all rows are null; the validity says so).
+====================================  =======================================================
 
 ``Categorical`` and ``Enum`` columns are hashed exactly as the ``String`` column of their
 values, with DTYPE ``String``: the category dictionary is a storage encoding, not a
