@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,11 +110,16 @@ def check_drift(store: Any, registry: Registry, batch: pl.DataFrame, *, baseline
     config = baseline["config"]
     settings = DriftSettings.from_config(config.get("drift"))
     check_id = uuid.uuid4().hex
-    batch_hash = hash_frame(batch).hash
-    frame = prepare_batch(batch, baseline, registry, work_dir / check_id)
-    target = config.get("target")
-    reference = {k: v for k, v in train_profiles.items() if k != target or target in frame.columns}
-    report = compare_frame(frame, reference, settings, registry)
+    # The batch's hash (for the record) is computed while the comparison runs: both spend
+    # most of their time outside the GIL.
+    with ThreadPoolExecutor(1) as pool:
+        hashing = pool.submit(hash_frame, batch)
+        frame = prepare_batch(batch, baseline, registry, work_dir / check_id)
+        target = config.get("target")
+        reference = {k: v for k, v in train_profiles.items()
+                     if k != target or target in frame.columns}
+        report = compare_frame(frame, reference, settings, registry)
+        batch_hash = hashing.result().hash
     output_report = None
     if output and output_profiles:
         output_report = _output_drift(store, registry, baseline, frame, output_profiles, settings)
