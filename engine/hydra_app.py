@@ -36,8 +36,9 @@ BASE_DIR_ENV = "DRIFTLINE_BASE_DIR"
 PARENT_RUN_ENV = "DRIFTLINE_PARENT_RUN_ID"
 
 HYDRA_VERSION_BASE = "1.3"
-#: What a failed job returns to Hydra: sweepers (Optuna) treat NaN as a failed trial.
-FAILED_JOB_VALUE = float("nan")
+#: What a failed job returns to Hydra: not a number, so Optuna marks the trial failed and goes
+#: on (a NaN ends the whole study in hydra-optuna-sweeper 1.3; see engine.sweeps.objective_value).
+FAILED_JOB_VALUE = None
 
 
 @dataclass
@@ -65,11 +66,16 @@ def run_app(args: list[str], project: Project, registry: Registry,
     informational = (parsed.help or parsed.hydra_help or parsed.cfg or parsed.info
                      or parsed.shell_completion or parsed.config_path or parsed.config_dir
                      or parsed.config_name)
+    sweeper_extra: list[str] = []
     if not informational:
         overrides = parsed.overrides
         if parsed.multirun:
             overrides = first_of_each_sweep(overrides)
         check_composition(conf_dir, searchpath, overrides)
+        if parsed.multirun:
+            from engine.sweeps import optimiser_overrides
+
+            sweeper_extra = optimiser_overrides(conf_dir, searchpath, parsed.overrides, registry)
 
     now = dt.datetime.now()
     stamp = now.strftime("%Y-%m-%d"), now.strftime("%H%M%S")
@@ -78,8 +84,12 @@ def run_app(args: list[str], project: Project, registry: Registry,
     if parsed.multirun:
         sweep_id = new_run_id()
         os.environ[SWEEP_ID_ENV] = sweep_id
+        from engine.sweeps import job_env_overrides
+
+        job_env = {SWEEP_ID_ENV: sweep_id, BASE_DIR_ENV: str(project.root or Path.cwd())}
         extra += [f"hydra.sweep.dir={runs}/sweeps/{stamp[0]}/{stamp[1]}-{sweep_id[:8]}",
-                  "hydra.sweep.subdir=${hydra.job.num}"]
+                  "hydra.sweep.subdir=${hydra.job.num}", *sweeper_extra,
+                  *job_env_overrides(job_env)]  # jobs on other machines get them too
     else:
         run_id = new_run_id()
         os.environ[RUN_ID_ENV] = run_id
@@ -262,7 +272,9 @@ def _job(cfg: Any) -> float | None:
         _STATE.errors.append(outcome.error)
         log.error("run %s %s: %s", outcome.run_id[:12], outcome.status, outcome.error)
         return FAILED_JOB_VALUE
-    return outcome.primary[1] if outcome.primary else FAILED_JOB_VALUE
+    from engine.sweeps import objective_value
+
+    return objective_value(outcome.primary)
 
 
 def _threads_per_job(launcher: Any) -> int | None:
