@@ -225,13 +225,18 @@ def test_bad_params_are_config_errors(registry, params, message):
 # -- config group option -----------------------------------------------------------------
 def test_default_metrics_config_names_valid_metrics(registry):
     cfg = OmegaConf.to_container(OmegaConf.load(CONF))
-    assert set(cfg) == {"binary", "multiclass", "regression", "primary", "slice_by"}
+    assert set(cfg) == {"binary", "multiclass", "regression", "primary", "slice_by", "train_rows"}
     for task in ("binary", "multiclass", "regression"):
         for name, node in cfg[task].items():
             metric = registry.create("metric", {"kind": name, **node}, where=f"metrics.{task}")
             assert task in metric.tasks, (task, name)
         assert cfg["primary"][task] in cfg[task]
     assert cfg["slice_by"] == []
+    # Every key is one the engine's MetricsConf declares (so the run accepts the file).
+    from engine.params import parse_params
+    from engine.runconf import MetricsConf
+
+    assert parse_params(MetricsConf, cfg, where="metrics").train_rows == cfg["train_rows"]
 
 
 def test_default_metrics_config_comments_every_key():
