@@ -252,6 +252,15 @@ def size_report(sweeps: list[Sweep], size: Size,
     (b_cold, b_warm), (j_cold, j_warm) = (first_job_per_process(sweeps, n) for n in LAUNCHERS)
     lead = median([s.lead_in for s in by["joblib"]]) - median([s.lead_in for s in by["basic"]])
     tail = median([s.tail for s in by["joblib"]]) - median([s.tail for s in by["basic"]])
+    b_lead = median([s.lead_in for s in by["basic"]])
+    b_tail = median([s.tail for s in by["basic"]])
+    b_span = wall["basic"] - b_lead - b_tail  # the jobs, back to back
+    bound = wall["basic"] / (b_lead + b_tail + b_span / 2)
+    amdahl = (f"Upper bound: the basic sweep spends {b_lead:.2f} s before its first job and "
+              f"{b_tail:.2f} s after its last ({(b_lead + b_tail) / wall['basic']:.0%} of its "
+              f"wall time: Python start, Hydra, config composition, the summary); with its "
+              f"{b_span:.2f} s of jobs exactly halved and nothing added, a sweep would be at "
+              f"most {bound:.2f}x faster.")
     text = f"""### data.rows={size.rows}, model.num_boost_round={size.rounds}
 
 1-minute load average before each sweep: {loads}.
@@ -260,6 +269,7 @@ def size_report(sweeps: list[Sweep], size: Size,
 
 Parallel capacity = throughput of 2 processes of a pure-Python loop at once vs 1 alone, measured just before each pair of sweeps (2.00 = two full cores; median {median(capacity):.2f}).
 Fixed costs of the joblib sweep over the basic one (medians): {lead:+.2f} s before the first job starts (loky starts 2 worker processes, each imports Hydra and driftline and unpickles the Hydra context), {tail:+.2f} s after the last job ends (loky shuts its workers down at exit), {cpu_extra:+.1f} CPU s in all. The first job of each process pays the lazy imports (polars, LightGBM, pandera, scikit-learn, SQLModel): basic {b_cold:.2f} s vs {b_warm:.2f} s for its other jobs; joblib {j_cold:.2f} s vs {j_warm:.2f} s (both workers import at once). Warm jobs (not the first of their process): joblib / basic = {j_warm / b_warm:.2f}x; cold jobs: {j_cold / b_cold:.2f}x.
+{amdahl}
 
 {sweep_table}
 
@@ -295,8 +305,8 @@ Summary ({'targets MET' if first_ok else 'targets MISSED'}): {'; '.join(lines)}.
 How to read it: a speed-up needs (1) a machine that runs two processes at once at nearly
 full speed; the probe shows how far this shared VM is from that at the time (2.00 would be two
 full cores); (2) jobs long enough to repay joblib's fixed costs: starting two workers, each
-importing the whole stack once, and shutting them down, several seconds in all, next to
-warm jobs of under a second at 20,000 rows. "Cores busy" shows what each sweep got: about
+importing the whole stack once, and shutting them down, about 2 s in all on an idle
+machine, next to warm jobs of about half a second at 20,000 rows. "Cores busy" shows what each sweep got: about
 one core even for 2 workers means the machine, not the launcher, set the pace. Jobs of the
 basic sweep train with 2 LightGBM threads, parallel ones with 1. The per-job ratio counts
 each worker's first job, which pays the imports, against a warm job of the basic sweep (the

@@ -1,4 +1,5 @@
-"""engine/sweeps.py: the value a job returns, the direction an Optuna sweep gets, the ranking."""
+"""engine/sweeps.py: what a job returns, the direction an Optuna sweep gets, the environment
+every job gets, the ranked summary; and the sweeps in docs/sweeps.md compose."""
 
 from __future__ import annotations
 
