@@ -13,7 +13,7 @@ the children's environment so, as on a user's machine, byte code is cached.
 Finally ``python -X importtime`` of each command lists the modules it loads: the heavy
 ones must be absent from ``driftline runs``.
 
-Run: ``/work/venv/bin/python bench/cli_startup.py [--reps 15] [--results]``.  With
+Run: ``python bench/cli_startup.py [--reps 15] [--results]``.  With
 ``--results`` the section "## CLI start-up" of ``bench/RESULTS.md`` is rewritten.
 Exit status 1 when a target is missed or a heavy module is imported.
 """

@@ -10,7 +10,7 @@ Baselines, timed in the same process on the same table:
 * ``parquet+sha256``: ``write_parquet`` to a temp file, then SHA-256 of the file (what
   file-based tools such as DVC effectively do).
 
-Run: ``/work/venv/bin/python bench/datahash.py [--reps 7] [--results bench/RESULTS.md]``.
+Run: ``python bench/datahash.py [--reps 7] [--results bench/RESULTS.md]``.
 With ``--results`` the section "## Data hash throughput" of that file is (re)written; the
 rest of the file is kept.  Exit status 1 when the target is missed.
 """

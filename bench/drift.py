@@ -35,7 +35,7 @@ is the peak RSS (``VmHWM``; ``ru_maxrss`` would be the same mark, but a child ke
 parent's peak in it across fork + exec) after the check minus the RSS right after
 loading, over the batch's ``estimated_size()``.
 
-Run: ``/work/venv/bin/python bench/drift.py [--reps 5] [--results bench/RESULTS.md]``.
+Run: ``python bench/drift.py [--reps 5] [--results bench/RESULTS.md]``.
 Set up Evidently once: ``python3 -m venv /tmp/evvenv && /tmp/evvenv/bin/pip install
 evidently 'pandas<3' pyarrow polars``.  ``--profile`` prints a cProfile of one check.
 Exit status 1 when a target or a verdict is missed.

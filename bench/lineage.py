@@ -27,7 +27,7 @@ Baselines in the same run: ``python -c pass`` (interpreter start) and the ``sqli
 running the equivalent SQL (what the command's answer costs without Python).  ``diff`` is
 timed when ``engine/cli/diff_cmd.py`` is present.
 
-Run: ``/work/venv/bin/python bench/lineage.py [--reps 7] [--rebuild] [--results]``.  With
+Run: ``python bench/lineage.py [--reps 7] [--rebuild] [--results]``.  With
 ``--results`` the section "## Lineage queries (10,000 runs)" of ``bench/RESULTS.md`` is
 rewritten.  Exit status 1 when a target is missed.
 """

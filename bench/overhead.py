@@ -26,7 +26,7 @@ threads spin at every barrier (libgomp's default wait policy), which made single
 processes get ``OMP_WAIT_POLICY=passive`` by default (``--omp default`` leaves it unset),
 and the CPU-time ratio is reported beside the wall-time ratio.
 
-Run: ``/work/venv/bin/python bench/overhead.py [--reps 5] [--rounds 100] [--threads 0]
+Run: ``python bench/overhead.py [--reps 5] [--rounds 100] [--threads 0]
 [--omp passive|active|default] [--results]``.
 The table is built once and cached in ``bench/out/overhead_1m.parquet``.  With
 ``--results`` the section "## driftline run overhead (num_threads N, OMP_WAIT_POLICY P)" of

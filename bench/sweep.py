@@ -16,7 +16,7 @@ job ended (summary).  Before each pair of sweeps, a probe measures what this mac
 2 processes at once: a pure-Python loop run alone, then twice in parallel (2.0x = two full
 cores); no launcher can gain more than that.
 
-Run: ``/work/venv/bin/python bench/sweep.py [--reps 3] [--sizes 20000x100,200000x100]
+Run: ``python bench/sweep.py [--reps 3] [--sizes 20000x100,200000x100]
 [--omp default|passive|active] [--nice -10] [--results] [--from-raw]``; each size is
 ROWSxROUNDS.  With ``--results`` the section "## Sweeps: joblib vs basic launcher" of
 ``bench/RESULTS.md`` is rewritten; ``--from-raw`` renders it again from
