@@ -49,11 +49,8 @@ def add_parser(sub: Any) -> None:
 def promote_command(args: argparse.Namespace) -> int:
     from engine.report import to_json
 
-    store = open_store(args)
-    try:
+    with open_store(args) as store:
         change = store.set_alias(args.alias, args.run)
-    finally:
-        store.close()
     print(to_json(change) if args.json else describe_change(change))
     return ExitCode.OK
 
@@ -70,11 +67,8 @@ def describe_change(change: dict[str, Any]) -> str:
 def aliases_command(args: argparse.Namespace) -> int:
     from engine.report import to_json
 
-    store = open_store(args)
-    try:
+    with open_store(args) as store:
         found = store.list_aliases()
-    finally:
-        store.close()
     if args.json:
         print(to_json(found))
     elif not found:
@@ -101,11 +95,8 @@ def render_alias(alias: dict[str, Any]) -> str:
 def delete_command(args: argparse.Namespace) -> int:
     from engine.report import to_json
 
-    store = open_store(args)
-    try:
+    with open_store(args) as store:
         removed = store.delete_alias(args.name)
-    finally:
-        store.close()
     if args.json:
         print(to_json(removed))
     else:

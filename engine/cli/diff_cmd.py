@@ -52,15 +52,12 @@ def diff_command(args: argparse.Namespace) -> int:
     from engine.report import to_json
     from engine.run_diff import diff_runs, needs_profiles
 
-    store = open_store(args)
-    try:
+    with open_store(args) as store:
         a, b = store.get_run(args.run_a), store.get_run(args.run_b)
         profiles_a = profiles_b = None
         if needs_profiles(a, b):
             profiles_a = store.get_profiles(a["id"], "train") if a.get("has_profiles") else {}
             profiles_b = store.get_profiles(b["id"], "train") if b.get("has_profiles") else {}
-    finally:
-        store.close()
     diff = diff_runs(a, b, profiles_a, profiles_b)
     print(to_json(diff) if args.json else render_diff(diff, args.run_a, args.run_b))
     return ExitCode.OK

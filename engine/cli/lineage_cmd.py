@@ -42,11 +42,8 @@ def lineage_command(args: argparse.Namespace) -> int:
     file_facts = hash_file(Path(target)) if Path(target).is_file() else None
     if file_facts is None:
         _check_not_a_path(target)
-    store = open_store(args)
-    try:
+    with open_store(args) as store:
         usage = store.data_usage(file_facts["hash"] if file_facts else target)
-    finally:
-        store.close()
     usage["file"] = file_facts
     print(to_json(usage) if args.json else render(usage))
     return ExitCode.OK

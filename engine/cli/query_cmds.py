@@ -72,8 +72,7 @@ def open_store(args: argparse.Namespace) -> Any:
 def runs_command(args: argparse.Namespace) -> int:
     from engine.report import table, to_json
 
-    store = open_store(args)
-    try:
+    with open_store(args) as store:
         runs = store.list_runs(
             experiment=args.experiment, status=args.status, limit=args.limit,
             data_hash=args.data_hash, sweep_id=args.sweep, since=args.since, until=args.until,
@@ -81,8 +80,6 @@ def runs_command(args: argparse.Namespace) -> int:
             # The table shows test metrics (and the sort key); --json has every split.
             metric_splits=None if args.json else _shown_splits(args.sort),
         )
-    finally:
-        store.close()
     if args.json:
         print(to_json(runs))
         return ExitCode.OK
@@ -126,11 +123,8 @@ def _when(value: Any) -> str:
 def show_command(args: argparse.Namespace) -> int:
     from engine.report import to_json
 
-    store = open_store(args)
-    try:
+    with open_store(args) as store:
         run = store.get_run(args.run)
-    finally:
-        store.close()
     if args.json:
         print(to_json(run))
         return ExitCode.OK
