@@ -28,7 +28,7 @@ import sys
 from dataclasses import dataclass
 
 from common import (DRIFTLINE, OUT_DIR, PYTHON, ProcTime, code_version, load_average,
-                    machine, md_table, median, spread, time_process, today, write_section)
+                    machine, md_table, median, spread, time_process, today, publish)
 
 SECTION = "## CLI start-up"
 TARGET_S = 0.5
@@ -229,10 +229,7 @@ def main() -> int:
     imports = {"driftline --help": import_times([DRIFTLINE, "--help"]),
                "driftline runs": import_times([DRIFTLINE, "runs"])}
     text, ok = report(times, args.reps, imports, load_before)
-    print(text)
-    if args.results:
-        write_section(SECTION, text)
-    return 0 if ok else 1
+    return publish(SECTION, text, ok, results=args.results)
 
 
 if __name__ == "__main__":

@@ -147,3 +147,11 @@ def write_section(heading: str, body: str, path: Path = RESULTS) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def publish(heading: str, text: str, ok: bool, *, results: bool) -> int:
+    """Print a benchmark's report, record it in RESULTS.md when asked; exit 1 on a missed target."""
+    print(text)
+    if results:
+        write_section(heading, text)
+    return 0 if ok else 1

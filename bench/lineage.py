@@ -47,7 +47,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from common import (BENCH_DIR, DRIFTLINE, OUT_DIR, PYTHON, ProcTime, load_average, machine,
-                    md_table, median, spread, time_process, today, write_section)
+                    md_table, median, spread, time_process, today, publish)
 
 SECTION = "## Lineage queries (10,000 runs)"
 N_RUNS = 10_000
@@ -425,10 +425,7 @@ def main() -> int:
     times = measure(cmds, args.reps)
     check_answers(times)
     text, ok = report(cmds, times, facts, args.reps, load_before, with_diff)
-    print(text)
-    if args.results:
-        write_section(SECTION, text)
-    return 0 if ok else 1
+    return publish(SECTION, text, ok, results=args.results)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common import (DRIFTLINE, OUT_DIR, PYTHON, ProcTime, load_average, machine, md_table, median,
-                    spread, time_process, today, write_section)
+                    spread, time_process, today, publish, write_section)
 
 SECTION = "## Sweeps: joblib vs basic launcher"
 TARGET_SPEEDUP = 1.6
@@ -373,10 +373,7 @@ def main() -> int:
                   for j in s.jobs]} for s in sweeps] for size, sweeps in results.items()},
         indent=1))
     text, ok = report(results, capacity, settings)
-    print(text)
-    if args.results:
-        write_section(SECTION, text)
-    return 0 if ok else 1
+    return publish(SECTION, text, ok, results=args.results)
 
 
 if __name__ == "__main__":
