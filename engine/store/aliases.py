@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import StoreError, did_you_mean
 from engine.store.backend import Query
-from engine.store.rows import run_status, table
+from engine.store.rows import run_status
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    from engine.store.backend import WriteConn
 
 #: What an alias name looks like: a letter, then up to 63 letters, digits, '_', '.', '-'.
 ALIAS_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
@@ -52,10 +52,8 @@ def check_name(name: str) -> None:
 
 
 # -- writing ----------------------------------------------------------------------------
-def promote(conn: Connection, name: str, run_id: str, now: str) -> dict[str, Any]:
+def promote(conn: WriteConn, name: str, run_id: str, now: str) -> dict[str, Any]:
     """Point alias ``name`` at ``run_id`` (a succeeded run) and record the change."""
-    from sqlalchemy import insert, select, update
-
     status = run_status(conn, run_id)
     if status is None:
         raise StoreError(f"cannot promote run {run_id} to alias '{name}': no such run")
@@ -64,44 +62,38 @@ def promote(conn: Connection, name: str, run_id: str, now: str) -> dict[str, Any
             f"run {run_id} is {status}; only succeeded runs can be promoted (alias '{name}' "
             "unchanged). List them with: driftline runs --status succeeded"
         )
-    aliases = table("aliases")
-    current = conn.execute(
-        select(aliases.c.run_id, aliases.c.updated_at).where(aliases.c.name == name)
-    ).first()
-    if current is not None and current.run_id == run_id:
-        return _promoted(name, run_id, run_id, current.updated_at, changed=False)
+    current = conn.first("SELECT run_id, updated_at FROM aliases WHERE name = :name",
+                         {"name": name})
+    if current is not None and current[0] == run_id:
+        return _promoted(name, run_id, run_id, current[1], changed=False)
     values = {"name": name, "run_id": run_id, "updated_at": now}
     if current is None:
-        conn.execute(insert(aliases), values)
+        conn.insert("aliases", values)
     else:
-        conn.execute(update(aliases).where(aliases.c.name == name).values(values))
-    previous = None if current is None else current.run_id
+        conn.execute("UPDATE aliases SET run_id = :run_id, updated_at = :updated_at "
+                     "WHERE name = :name", values)
+    previous = None if current is None else current[0]
     _record_change(conn, name, run_id, previous, now)
     return _promoted(name, run_id, previous, now, changed=True)
 
 
-def delete(conn: Connection, name: str, now: str) -> dict[str, Any]:
+def delete(conn: WriteConn, name: str, now: str) -> dict[str, Any]:
     """Remove alias ``name`` (recorded in its history); StoreError when there is none."""
-    from sqlalchemy import delete as sql_delete
-    from sqlalchemy import select
-
-    aliases = table("aliases")
-    run_id = conn.execute(select(aliases.c.run_id).where(aliases.c.name == name)).scalar()
-    if run_id is None:
-        names = list(conn.execute(select(aliases.c.name)).scalars())
+    row = conn.first("SELECT run_id FROM aliases WHERE name = :name", {"name": name})
+    if row is None:
+        names = [n for (n,) in conn.fetch("SELECT name FROM aliases")]
         raise StoreError(f"cannot delete alias '{name}': no such alias.{_known(name, names)}")
-    conn.execute(sql_delete(aliases).where(aliases.c.name == name))
+    run_id = row[0]
+    conn.execute("DELETE FROM aliases WHERE name = :name", {"name": name})
     _record_change(conn, name, None, run_id, now)
     return {"name": name, "run_id": run_id, "deleted_at": now}
 
 
 def _record_change(
-    conn: Connection, name: str, run_id: str | None, previous: str | None, now: str
+    conn: WriteConn, name: str, run_id: str | None, previous: str | None, now: str
 ) -> None:
-    from sqlalchemy import insert
-
     row = {"name": name, "run_id": run_id, "previous_run_id": previous, "at": now}
-    conn.execute(insert(table("alias_history")), row)
+    conn.insert("alias_history", row)
 
 
 def _promoted(

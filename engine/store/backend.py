@@ -2,14 +2,15 @@
 
 Two ways in, chosen by URL:
 
-- a plain SQLite file URL (``sqlite:///path``) is read with the standard library's sqlite3,
-  so that ``driftline runs`` does not pay for importing SQLAlchemy (~0.15 s) or SQLModel
-  (~0.35 s); writes go through SQLAlchemy (loaded on the first write);
+- a plain SQLite file URL (``sqlite:///path``) is read and written with the standard
+  library's sqlite3, so that neither ``driftline runs`` nor ``driftline run`` pays for
+  importing SQLAlchemy (~0.15 s) and SQLModel (~0.35 s); only creating or upgrading the
+  schema loads them (the tables are defined once, as SQLModel classes);
 - any other URL (PostgreSQL, in-memory SQLite, SQLite with URL options) is read and written
   through one SQLAlchemy engine.
 
-Read SQL is written once, portably, with ``:name`` parameters, which both sqlite3 and
-SQLAlchemy's ``text()`` understand.
+SQL is written once, portably, with ``:name`` parameters, which both sqlite3 and
+SQLAlchemy's ``text()`` understand; writers get a :class:`WriteConn` either way.
 
 SQLite settings, on every connection: WAL journal (readers never block the writer),
 ``busy_timeout`` (wait for the write lock instead of failing), ``foreign_keys=ON``,
@@ -145,6 +146,129 @@ class AlchemyReader:
 
 
 # -- writing ----------------------------------------------------------------------------
+class WriteConn:
+    """One write transaction, the same for sqlite3 and SQLAlchemy: portable SQL with
+    ``:name`` parameters.  Subclasses implement :meth:`execute` and :meth:`executemany`."""
+
+    def execute(self, sql: str, params: dict[str, Any] | None = None) -> int:
+        """Run one statement; return the number of rows it changed."""
+        raise NotImplementedError
+
+    def executemany(self, sql: str, rows: list[dict[str, Any]]) -> None:
+        raise NotImplementedError
+
+    def fetch(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def first(self, sql: str, params: dict[str, Any] | None = None) -> tuple[Any, ...] | None:
+        rows = self.fetch(sql, params)
+        return rows[0] if rows else None
+
+    def insert(self, table: str, rows: dict[str, Any] | list[dict[str, Any]],
+               *, ignore_conflict_on: str | None = None) -> None:
+        """Insert one row or many (all with the keys of the first); with
+        ``ignore_conflict_on``, a row whose key column already exists is skipped."""
+        many = rows if isinstance(rows, list) else [rows]
+        if not many:
+            return
+        columns = list(many[0])
+        sql = (f"INSERT INTO {table} ({', '.join(_quoted(c) for c in columns)}) "
+               f"VALUES ({', '.join(':' + c for c in columns)})")
+        if ignore_conflict_on is not None:
+            sql += f" ON CONFLICT ({_quoted(ignore_conflict_on)}) DO NOTHING"
+        if isinstance(rows, list):
+            self.executemany(sql, many)
+        else:
+            self.execute(sql, rows)
+
+
+def _quoted(identifier: str) -> str:
+    return f'"{identifier}"'
+
+
+class _SqliteConn(WriteConn):
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
+
+    def execute(self, sql: str, params: dict[str, Any] | None = None) -> int:
+        return self._conn.execute(sql, params or {}).rowcount
+
+    def executemany(self, sql: str, rows: list[dict[str, Any]]) -> None:
+        self._conn.executemany(sql, rows)
+
+    def fetch(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        return self._conn.execute(sql, params or {}).fetchall()
+
+
+class _AlchemyConn(WriteConn):
+    def __init__(self, conn: Any):
+        from sqlalchemy import text
+
+        self._conn = conn
+        self._text = text
+
+    def execute(self, sql: str, params: dict[str, Any] | None = None) -> int:
+        return self._conn.execute(self._text(sql), params or {}).rowcount
+
+    def executemany(self, sql: str, rows: list[dict[str, Any]]) -> None:
+        self._conn.execute(self._text(sql), rows)
+
+    def fetch(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in self._conn.execute(self._text(sql), params or {})]
+
+
+class SqliteWriter:
+    """Write transactions on a SQLite file with the standard library (BEGIN IMMEDIATE)."""
+
+    def __init__(self, path: Path):
+        self._path = path
+        self._conn: sqlite3.Connection | None = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[WriteConn]:
+        conn = self._connect()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield _SqliteConn(conn)
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(str(self._path), timeout=BUSY_TIMEOUT_S,
+                                   isolation_level=None, check_same_thread=False)
+            try:
+                _on_sqlite_connect(conn, None)
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+class AlchemyWriter:
+    """Write transactions through a SQLAlchemy engine (BEGIN IMMEDIATE on SQLite)."""
+
+    def __init__(self, engine: Engine):
+        self._engine = engine.execution_options(write=True)
+
+    @contextmanager
+    def transaction(self) -> Iterator[WriteConn]:
+        with self._engine.begin() as conn:
+            yield _AlchemyConn(conn)
+
+    def close(self) -> None:
+        """The engine is disposed by its owner."""
+
+
 def make_engine(url: str) -> Engine:
     """A SQLAlchemy engine for ``url``; SQLite gets the settings in the module docstring.
 

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import StoreError, format_options
 from engine.store.backend import Query
-from engine.store.rows import db_float, from_json, run_status, table, to_json
+from engine.store.rows import db_float, from_json, run_status, to_json
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    from engine.store.backend import WriteConn
 
 #: Keys of a check dict: required ones, then optional ones (with their default).
 CHECK_REQUIRED = ("baseline_run_id", "batch_hash", "n_rows", "drifted", "share", "settings")
@@ -85,18 +85,14 @@ def result_rows(check_id: str, results: Sequence[dict[str, Any]]) -> list[dict[s
     return rows
 
 
-def write(conn: Connection, check: dict[str, Any], results: list[dict], action: str) -> None:
+def write(conn: WriteConn, check: dict[str, Any], results: list[dict], action: str) -> None:
     """Insert a check and its results; the baseline run must exist and the id be new."""
-    from sqlalchemy import insert, select
-
     if run_status(conn, check["baseline_run_id"]) is None:
         raise StoreError(f"cannot {action}: no baseline run {check['baseline_run_id']}")
-    checks = table("drift_checks")
-    if conn.execute(select(checks.c.id).where(checks.c.id == check["id"])).first() is not None:
+    if conn.first("SELECT id FROM drift_checks WHERE id = :id", {"id": check["id"]}) is not None:
         raise StoreError(f"cannot {action}: a drift check with this id already exists")
-    conn.execute(insert(checks), check)
-    if results:
-        conn.execute(insert(table("drift_results")), results)
+    conn.insert("drift_checks", check)
+    conn.insert("drift_results", list(results))
 
 
 def _check_keys(what: str, given: dict[str, Any], required: Sequence[str],

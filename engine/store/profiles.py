@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import StoreError
 from engine.store.backend import Query
-from engine.store.rows import from_json, table, to_json
+from engine.store.rows import from_json, to_json
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    from engine.store.backend import WriteConn
 
 #: What a set of profiles describes: the training split, or the model's test predictions.
 PROFILE_ROLES = ("train", "output")
@@ -49,15 +49,12 @@ def profile_rows(run_id: str, role: str, profiles: Sequence[dict[str, Any]]) -> 
     return rows
 
 
-def write(conn: Connection, run_id: str, role: str, rows: list[dict], action: str) -> None:
+def write(conn: WriteConn, run_id: str, role: str, rows: list[dict], action: str) -> None:
     """Insert the rows, unless profiles of this role were already recorded for the run."""
-    from sqlalchemy import insert, select
-
-    profiles = table("column_profiles")
-    done = select(profiles.c.run_id).where(profiles.c.run_id == run_id, profiles.c.role == role)
-    if conn.execute(done.limit(1)).first() is not None:
+    done = "SELECT run_id FROM column_profiles WHERE run_id = :run_id AND role = :role LIMIT 1"
+    if conn.first(done, {"run_id": run_id, "role": role}) is not None:
         raise StoreError(f"cannot {action}: the run already has {role} profiles")
-    conn.execute(insert(profiles), rows)
+    conn.insert("column_profiles", rows)
 
 
 def read(query: Query, run_id: str, role: str) -> dict[str, dict[str, Any]]:

@@ -1,7 +1,6 @@
 """Helpers shared by the store's writers: stored times, stored JSON, table lookup.
 
-Cheap to import: SQLAlchemy and the table classes load only when a table is looked up
-(that is, inside a write transaction).
+Cheap to import: no SQLAlchemy (writers get a :class:`engine.store.backend.WriteConn`).
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    from engine.store.backend import WriteConn
 
 #: How an infinite float is written in stored JSON: a valid JSON number too large for a
 #: double, which Python's json, SQLite's json_extract and PostgreSQL's jsonb all accept.
@@ -54,19 +53,10 @@ def db_float(value: Any) -> float | None:
     return None if math.isnan(number) else number
 
 
-def table(name: str) -> Any:
-    """The SQLAlchemy table ``name`` of the current schema."""
-    from engine.store.tables import ALL_TABLES
-
-    return next(cls.__table__ for cls in ALL_TABLES if cls.__tablename__ == name)
-
-
-def run_status(conn: Connection, run_id: str) -> str | None:
+def run_status(conn: WriteConn, run_id: str) -> str | None:
     """The stored status of run ``run_id``; None when there is no such run."""
-    from sqlalchemy import select
-
-    runs = table("runs")
-    return conn.execute(select(runs.c.status).where(runs.c.id == run_id)).scalar()
+    row = conn.first("SELECT status FROM runs WHERE id = :id", {"id": run_id})
+    return None if row is None else row[0]
 
 
 def _finite_token(match: re.Match[str]) -> str:

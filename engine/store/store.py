@@ -30,10 +30,11 @@ from engine.store import aliases, backend, drift_records, migrations, queries, r
 from engine.store import profiles as column_profiles
 from engine.store.liveness import process_gone
 from engine.store.queries import DATASET_ROLES, INTERRUPTED_ERROR
-from engine.store.rows import run_status, table, to_json, utc_now
+from engine.store.backend import WriteConn
+from engine.store.rows import run_status, to_json, utc_now
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.engine import Engine
 
 T = TypeVar("T")
 
@@ -63,6 +64,8 @@ class LineageStore:
         self._engine = engine
         self._write_url = write_url
         self._write_engine: Engine | None = None
+        path = backend.sqlite_file(write_url, plain=True) if engine is None else None
+        self._writer: Any = None if path is None else backend.SqliteWriter(path)
         self._host = socket.gethostname()
         self._closed = False
 
@@ -108,13 +111,16 @@ class LineageStore:
             version = migrations.stored_version(tables, raw, self._where)
         if version < migrations.SCHEMA_VERSION:
             self._write(
-                "create or upgrade the schema", lambda conn: migrations.upgrade(conn, self._where)
+                "create or upgrade the schema", lambda conn: migrations.upgrade(conn, self._where),
+                schema=True,
             )
 
     def close(self) -> None:
         """Release the store's connections (safe to call twice)."""
         self._closed = True
         self._reader.close()
+        if self._writer is not None:
+            self._writer.close()
         for engine in (self._write_engine, self._engine):
             if engine is not None:
                 engine.dispose()
@@ -163,12 +169,10 @@ class LineageStore:
             "error": None, "summary_json": None,
         }
 
-        def write(conn: Connection) -> None:
-            from sqlalchemy import insert
-
+        def write(conn: WriteConn) -> None:
             if _run_exists(conn, id):
                 raise self._error(f"record run {id}", "a run with this id already exists")
-            conn.execute(insert(table("runs")), row)
+            conn.insert("runs", row)
 
         self._write(f"record run {id}", write)
 
@@ -197,22 +201,14 @@ class LineageStore:
             "first_seen_at": utc_now(),
         }
 
-        def write(conn: Connection) -> None:
-            from sqlalchemy import insert, select
-            from sqlalchemy.exc import IntegrityError
-
+        def write(conn: WriteConn) -> None:
             self._require_run(conn, run_id, action)
-            datasets, uses = table("datasets"), table("run_datasets")
-            if conn.execute(select(datasets.c.hash).where(datasets.c.hash == hash)).first() is None:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(insert(datasets), dataset)
-                except IntegrityError:
-                    pass  # recorded meanwhile by another process (PostgreSQL): same content
-            used = select(uses.c.role).where(uses.c.run_id == run_id, uses.c.role == role)
-            if conn.execute(used).first() is not None:
+            # Another process may record the same content meanwhile (PostgreSQL): keep one.
+            conn.insert("datasets", dataset, ignore_conflict_on="hash")
+            used = "SELECT role FROM run_datasets WHERE run_id = :run_id AND role = :role"
+            if conn.first(used, {"run_id": run_id, "role": role}) is not None:
                 raise self._error(action, f"the run already has a {role} dataset")
-            conn.execute(insert(uses), {"run_id": run_id, "role": role, "dataset_hash": hash})
+            conn.insert("run_datasets", {"run_id": run_id, "role": role, "dataset_hash": hash})
 
         self._write(action, write)
 
@@ -235,14 +231,11 @@ class LineageStore:
             "summary_json": to_json(summary),
         }
 
-        def write(conn: Connection) -> None:
-            from sqlalchemy import insert, select
-
+        def write(conn: WriteConn) -> None:
             self._require_run(conn, run_id, action)
-            models = table("models")
-            if conn.execute(select(models.c.run_id).where(models.c.run_id == run_id)).first():
+            if conn.first("SELECT run_id FROM models WHERE run_id = :id", {"id": run_id}):
                 raise self._error(action, "the run already has a model")
-            conn.execute(insert(models), row)
+            conn.insert("models", row)
 
         self._write(action, write)
 
@@ -260,18 +253,14 @@ class LineageStore:
         if not records:
             return
 
-        def write(conn: Connection) -> None:
-            from sqlalchemy import insert, select
-
+        def write(conn: WriteConn) -> None:
             self._require_run(conn, run_id, action)
-            metrics = table("metrics")
-            have = select(metrics.c.split, metrics.c.slice, metrics.c.name).where(
-                metrics.c.run_id == run_id
-            )
-            again = sorted("/".join(k) for k in set(map(tuple, conn.execute(have))) & set(keys))
+            have = conn.fetch('SELECT split, "slice", name FROM metrics WHERE run_id = :id',
+                              {"id": run_id})
+            again = sorted("/".join(k) for k in set(map(tuple, have)) & set(keys))
             if again:
                 raise self._error(action, f"already recorded: {format_options(again)}")
-            conn.execute(insert(metrics), records)
+            conn.insert("metrics", records)
 
         self._write(action, write)
 
@@ -291,12 +280,11 @@ class LineageStore:
         if summary is not None:
             values["summary_json"] = to_json(summary)
 
-        def write(conn: Connection) -> None:
-            from sqlalchemy import update
-
-            runs = table("runs")
-            done = conn.execute(update(runs).where(runs.c.id == run_id).values(**values))
-            if done.rowcount == 0:
+        def write(conn: WriteConn) -> None:
+            assignments = ", ".join(f"{key} = :{key}" for key in values)
+            done = conn.execute(f"UPDATE runs SET {assignments} WHERE id = :run_id",
+                                {**values, "run_id": run_id})
+            if done == 0:
                 raise self._error(action, "no such run")
 
         self._write(action, write)
@@ -315,7 +303,7 @@ class LineageStore:
         action = f"record the {role} profiles of run {run_id}"
         where = f"{action} in lineage store {self._where}"
 
-        def write(conn: Connection) -> None:
+        def write(conn: WriteConn) -> None:
             self._require_run(conn, run_id, action)
             column_profiles.write(conn, run_id, role, rows, where)
 
@@ -498,14 +486,12 @@ class LineageStore:
         if not dead:
             return set()
 
-        def write(conn: Connection) -> None:
-            from sqlalchemy import update
-
-            runs = table("runs")
+        def write(conn: WriteConn) -> None:
+            ids = {f"id{i}": rid for i, rid in enumerate(dead)}
             conn.execute(
-                update(runs)
-                .where(runs.c.id.in_(dead), runs.c.status == "running")
-                .values(status="interrupted", error=INTERRUPTED_ERROR)
+                "UPDATE runs SET status = 'interrupted', error = :error WHERE status = 'running' "
+                f"AND id IN ({', '.join(':' + key for key in ids)})",
+                {"error": INTERRUPTED_ERROR, **ids},
             )
 
         try:
@@ -519,15 +505,20 @@ class LineageStore:
         with _boundary(f"{what} in lineage store {self._where}"), self._reader.session() as query:
             return fn(query)
 
-    def _write(self, what: str, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn`` in one write transaction, retrying while SQLite reports a lock."""
+    def _write(self, what: str, fn: Callable[[Any], T], *, schema: bool = False) -> T:
+        """Run ``fn`` in one write transaction, retrying while SQLite reports a lock.
+
+        ``fn`` gets a :class:`WriteConn`; with ``schema``, a SQLAlchemy connection (creating
+        and upgrading the schema works from the SQLModel table classes).
+        """
         action = f"{what} in lineage store {self._where}"
-        engine = self._writer(action)
+        transaction = (self._alchemy_writer(action).begin if schema
+                       else self._transactions(action).transaction)
         attempt = 0
         while True:
             attempt += 1
             try:
-                with engine.begin() as conn:
+                with transaction() as conn:
                     return fn(conn)
             except StoreError:
                 raise
@@ -539,7 +530,15 @@ class LineageStore:
                     continue
                 raise backend.translate(exc, action) from exc
 
-    def _writer(self, action: str) -> Engine:
+    def _transactions(self, action: str) -> Any:
+        """What write transactions come from: sqlite3 for a plain SQLite file, else SQLAlchemy."""
+        if self._closed:
+            raise StoreError(f"cannot {action}: the store was closed. Open it again.")
+        if self._writer is None:
+            self._writer = backend.AlchemyWriter(self._alchemy_writer(action))
+        return self._writer
+
+    def _alchemy_writer(self, action: str) -> Engine:
         if self._closed:
             raise StoreError(f"cannot {action}: the store was closed. Open it again.")
         if self._write_engine is None:
@@ -548,7 +547,7 @@ class LineageStore:
             self._write_engine = self._engine.execution_options(write=True)
         return self._write_engine
 
-    def _require_run(self, conn: Connection, run_id: str, action: str) -> None:
+    def _require_run(self, conn: WriteConn, run_id: str, action: str) -> None:
         if not _run_exists(conn, run_id):
             raise self._error(action, "no such run; record it first with create_run")
 
@@ -594,7 +593,7 @@ def _time_bounds(
     return low, high
 
 
-def _run_exists(conn: Connection, run_id: str) -> bool:
+def _run_exists(conn: WriteConn, run_id: str) -> bool:
     return run_status(conn, run_id) is not None
 
 
