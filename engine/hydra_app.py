@@ -49,6 +49,8 @@ class AppState:
 
     outcomes: list[Any] = field(default_factory=list)
     errors: list[BaseException] = field(default_factory=list)
+    # The command's registry, for jobs run in this process (a job process builds its own).
+    registry: Registry | None = None
 
 
 _STATE = AppState()
@@ -102,6 +104,7 @@ def run_app(args: list[str], project: Project, registry: Registry,
 
     _STATE.outcomes.clear()
     _STATE.errors.clear()
+    _STATE.registry = registry
     if not informational and not parsed.multirun:
         all_overrides = [*extra, *parsed.overrides]
         if _run_single(conf_dir, all_overrides, parsed.overrides):
@@ -306,7 +309,7 @@ def _job(cfg: Any) -> float | None:
         request = RunRequest(
             config=config, overrides=list(hc.overrides.task), run_id=run_id,
             run_dir=Path(hc.runtime.output_dir), project=find_project(Path(hc.runtime.cwd)),
-            registry=Registry.from_environment(), base_dir=base_dir,
+            registry=_STATE.registry or Registry.from_environment(), base_dir=base_dir,
             sweep_id=os.environ.get(SWEEP_ID_ENV) if multirun else None,
             parent_run_id=os.environ.get(PARENT_RUN_ENV), thread_cap=thread_cap)
         outcome = execute_run(request)

@@ -161,3 +161,18 @@ def test_schema_infer_unknown_file_type(cli, tmp_path):
     assert out.returncode == 2
     assert out.stderr.strip() == ("driftline: error: no installed source reads 'x.xlsx'; "
                                   "known file types: .csv, .parquet, .pq.")
+
+
+def test_failed_training_still_records_the_data_it_used(cli, tmp_path):
+    """The parts are hashed alongside training; a training failure must not lose them."""
+    out = cli("run", *FAST, "+model.params.extra.monotone_constraints=[1]")
+    assert out.returncode == 2, out.stderr
+    assert "monotone_constraints" in out.stderr.strip().splitlines()[-1]
+    store = tmp_path / "runs" / "lineage.db"
+    [(run_id, status)] = store_rows(store, "select id, status from runs")
+    assert status == "failed"
+    roles = store_rows(store, f"select role from run_datasets where run_id = '{run_id}' "
+                              "order by role")
+    assert [r for (r,) in roles] == ["source", "test", "train", "valid"]
+    assert store_rows(store, "select count(*) from column_profiles") == [(0,)]
+    assert list(tmp_path.glob("runs/**/model.txt")) == []
