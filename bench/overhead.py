@@ -284,11 +284,10 @@ def section_title(threads: int, omp_policy: str) -> str:
 STAGE_WORK = {
     "load data": ("read + hash the table / read", ("read",)),
     "transform and validate": ("transforms, schema validation / —", ()),
-    "split": ("filter the parts, sample the train part / (in features)", ()),
+    "split": ("filter parts + hash them / (in features)", ()),
+    "profile": ("profile the train part (drift baseline) / —", ()),
     "train": ("encode + Dataset + boost + save / split + features + Dataset + boost",
               ("features", "train")),
-    "hash and profile": ("hash the parts, profile the train part (drift baseline), done "
-                         "alongside training; wait + record / —", ()),
     "evaluate": ("predict every part, metrics / predict test", ("predict",)),
     "record": ("model and metrics into the store / —", ()),
 }

@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import socket
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,7 @@ from engine.registry import Registry
 
 log = logging.getLogger("driftline")
 
-STAGES = ("load data", "transform and validate", "split", "train", "hash and profile", "evaluate",
-          "record")
+STAGES = ("load data", "transform and validate", "split", "profile", "train", "evaluate", "record")
 # The drift baseline profiles a seeded sample of at most this many training rows: beyond
 # it, tests gain nothing measurable and profiling time grows with the rows.
 PROFILE_MAX_ROWS = 250_000
@@ -139,7 +137,7 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
 
     from engine.datahash import HASH_SCHEME, hash_frame
     from engine.drift.compare import DriftSettings
-    from engine.drift.profile import output_profile
+    from engine.drift.profile import output_profile, profile_frame
     from engine.evaluation import build_metrics, evaluate, primary_metric, slice_columns
     from engine.kinds.model import TrainingData
     from engine.model_io import save_model
@@ -206,48 +204,27 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
         for role, part in parts.items():
             if part.height == 0:
                 raise DataError(f"the {role} split is empty (key: split); adjust the split sizes.")
+            record_data(role, part, {"split": splitter.describe(), "of": source_hash})
             log.info("    %s: %d rows", role, part.height)
+
+    with reporter.stage("profile"):
         # The training split's profile is the drift baseline: no one keeps reference data.
-        baseline = parts["train"].select([*features, conf.target])
-        if baseline.height > PROFILE_MAX_ROWS:
-            baseline = baseline[_sample_rows(baseline.height, PROFILE_MAX_ROWS, conf.seed)]
+        train = parts["train"].select([*features, conf.target])
+        if train.height > PROFILE_MAX_ROWS:
+            train = train[_sample_rows(train.height, PROFILE_MAX_ROWS, conf.seed)]
+        train_profiles = profile_frame(train, seed=conf.seed)
+        store.record_profiles(req.run_id, "train", [p.to_dict() for p in train_profiles.values()])
 
-    def record_parts(digests: dict[str, Any]) -> None:
-        for role, digest in digests.items():
-            store.record_dataset(req.run_id, role, hash=digest.hash, hash_scheme=HASH_SCHEME,
-                                 source={"split": splitter.describe(), "of": source_hash},
-                                 n_rows=parts[role].height, n_cols=parts[role].width,
-                                 columns=[c.as_dict() for c in digest.columns])
-
-    # Hashing the parts and profiling the training part need no model: a worker thread does
-    # them while LightGBM trains, on the core time it leaves idle (polars and LightGBM both
-    # release the GIL); they are recorded after training, or when it fails.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="driftline-hash") as pool:
-        pending = pool.submit(_hash_and_profile, parts, baseline, conf.seed)
-        try:
-            with reporter.stage("train"):
-                targets = {role: encoding.encode(part[conf.target]) for role, part in parts.items()}
-                data = TrainingData(train=parts["train"], y_train=targets["train"],
-                                    features=features, categorical=categorical, task=conf.task,
-                                    n_classes=encoding.n_classes, valid=parts.get("valid"),
-                                    y_valid=targets.get("valid"))
-                model.fit(data, ctx)
-                saved = save_model(model, req.run_dir, extra={
-                    "run_id": req.run_id, "target": conf.target, "features": features,
-                    "categorical": categorical, "target_encoding": encoding.as_dict()})
-                out.model_path, out.model_sha256 = saved.path, saved.sha256
-        except BaseException:
-            try:
-                if pending.exception() is None:  # a failed run still records the data it used
-                    record_parts(pending.result()[0])
-            except Exception as exc:  # the training error is the one to report
-                log.warning("    could not record the split parts of the failed run: %s", exc)
-            raise
-        with reporter.stage("hash and profile"):
-            digests, train_profiles = pending.result()
-            record_parts(digests)
-            store.record_profiles(req.run_id, "train",
-                                  [p.to_dict() for p in train_profiles.values()])
+    with reporter.stage("train"):
+        targets = {role: encoding.encode(part[conf.target]) for role, part in parts.items()}
+        data = TrainingData(train=parts["train"], y_train=targets["train"], features=features,
+                            categorical=categorical, task=conf.task, n_classes=encoding.n_classes,
+                            valid=parts.get("valid"), y_valid=targets.get("valid"))
+        model.fit(data, ctx)
+        saved = save_model(model, req.run_dir, extra={
+            "run_id": req.run_id, "target": conf.target, "features": features,
+            "categorical": categorical, "target_encoding": encoding.as_dict()})
+        out.model_path, out.model_sha256 = saved.path, saved.sha256
 
     with reporter.stage("evaluate"):
         values = []
@@ -276,15 +253,6 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
         store.record_metrics(req.run_id, [(v.split, v.slice, v.name, v.value) for v in values])
         store.record_profiles(req.run_id, "output", [p.to_dict() for p in outputs.values()])
     out.timings = reporter.timings
-
-
-def _hash_and_profile(parts: dict[str, Any], baseline: Any, seed: int) -> tuple[dict, dict]:
-    """Each part's content hash, and the column profiles of the training part's sample."""
-    from engine.datahash import hash_frame
-    from engine.drift.profile import profile_frame
-
-    digests = {role: hash_frame(part) for role, part in parts.items()}
-    return digests, profile_frame(baseline, seed=seed)
 
 
 def _sample_rows(height: int, size: int, seed: int) -> Any:
