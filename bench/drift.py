@@ -216,7 +216,8 @@ def stage_timers(totals: dict[str, list[float]]):
     import engine.drift.check as check
     import engine.drift.compare as compare
 
-    targets = [(check, "load_baseline", "load baseline from store"),
+    targets = [(check, "baseline_run", "load baseline run from store"),
+               (check, "baseline_profiles", "load baseline profiles (store read + JSON)"),
                (engine.datahash, "hash_frame", "hash batch"),
                (check, "prepare_batch", "transforms + schema"),
                (check, "compare_frame", "compare_frame (total)"),
@@ -436,17 +437,18 @@ PROFILED = [
     ("  sha256 update", "~", "<method 'update' of '_hashlib.HASH' objects>"),
     ("  string columns: lengths + bytes", "engine/datahash.py", "_string_values"),
     ("  float columns", "engine/datahash.py", "_float_values"),
-    ("load_baseline (store read + JSON)", "engine/drift/check.py", "load_baseline"),
+    ("baseline_profiles (store read + JSON)", "engine/drift/check.py", "baseline_profiles"),
     ("compare_frame", "engine/drift/compare.py", "compare_frame"),
     ("  view_frame", "engine/drift/profile.py", "view_frame"),
-    ("    _frame_stats (nulls, moments)", "engine/drift/profile.py", "_frame_stats"),
     ("    _batch_categories (10 group_by)", "engine/drift/profile.py", "_batch_categories"),
     ("    _numeric_view x20", "engine/drift/profile.py", "_numeric_view"),
-    ("      _finite_values (cast, to_numpy)", "engine/drift/profile.py", "_finite_values"),
+    ("      _finite_values (to_numpy)", "engine/drift/profile.py", "_finite_values"),
+    ("      _distinct_integers (bincount)", "engine/drift/profile.py", "_distinct_integers"),
+    ("      _moments (mean, std, min, max)", "engine/drift/profile.py", "_moments"),
     ("      _counter_for (grid set-up)", "engine/drift/profile.py", "_counter_for"),
     ("      _Counter.count", "engine/drift/profile.py", "count"),
-    ("        _by_cell (continuous)", "engine/drift/profile.py", "_by_cell"),
-    ("        _by_value (integer-valued)", "engine/drift/profile.py", "_by_value"),
+    ("        _by_table (floats, block by block)", "engine/drift/profile.py", "_by_table"),
+    ("        _weighted (integers, per value)", "engine/drift/profile.py", "_weighted"),
     ("  tests (_column x30)", "engine/drift/compare.py", "_column"),
     ("  plot_distribution x30", "engine/drift/compare.py", "plot_distribution"),
     ("_record (store write)", "engine/drift/check.py", "_record"),
@@ -470,9 +472,10 @@ def profile_once(fn: Callable[[], Any], top: int = 30) -> tuple[str, pstats.Stat
     """cProfile of one call with the drift and hash thread pools run inline (the work is
     the same, serialised): the top functions by cumulative and by own time."""
     import engine.datahash
+    import engine.drift.check
     import engine.drift.profile
 
-    modules = [m for m in (engine.drift.profile, engine.datahash)
+    modules = [m for m in (engine.drift.check, engine.drift.profile, engine.datahash)
                if hasattr(m, "ThreadPoolExecutor")]
     saved = [(m, m.ThreadPoolExecutor) for m in modules]
     for module in modules:
@@ -670,8 +673,9 @@ def report(args: argparse.Namespace, walls: dict[str, list[float]], cpus: dict[s
                  [[k, f"{w:.3f}", f"{c:.3f}", f"{w / max(dl, 1e-9):.0%}",
                    f"{c / max(dl_cpu, 1e-9):.0%}"] for k, (w, c) in stages.items()]),
         "",
-        "Where the time goes (cProfile of one check with the thread pools of `view_frame` and "
-        "`hash_frame` run inline, so every function is seen; serialised, so the total is "
+        "Where the time goes (cProfile of one check with the thread pools of `check_drift` "
+        "(hashing), `view_frame` and `hash_frame` run inline, so every function is seen; "
+        "serialised, so the total is "
         "about the check's CPU time; cProfile adds its own overhead):",
         "",
         md_table(["function", "calls", "cumulative s", "share"], facts["profile"], "lrrr"),

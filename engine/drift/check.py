@@ -60,17 +60,29 @@ def default_baseline(store: Any) -> str:
 def load_baseline(store: Any, ref: str) -> tuple[dict[str, Any], dict[str, ColumnProfile],
                                                    dict[str, ColumnProfile]]:
     """The baseline run and its training and output profiles."""
+    run = baseline_run(store, ref)
+    return (run, *baseline_profiles(store, run))
+
+
+def baseline_run(store: Any, ref: str) -> dict[str, Any]:
+    """The baseline run; StoreError unless it succeeded."""
     run = store.get_run(ref)
     if run["status"] != "succeeded":
         raise StoreError(f"baseline run {run['id'][:12]} is {run['status']}; a drift baseline "
                          f"must be a succeeded run (--baseline RUN).")
+    return run
+
+
+def baseline_profiles(store: Any, run: dict[str, Any]
+                      ) -> tuple[dict[str, ColumnProfile], dict[str, ColumnProfile]]:
+    """The training and output profiles the baseline run recorded."""
     train = {k: ColumnProfile.from_dict(v) for k, v in store.get_profiles(run["id"], "train").items()}
     if not train:
         raise DataError(f"baseline run {run['id'][:12]} has no recorded profile (it was recorded "
                         f"before profiles existed); re-run its training with this driftline "
                         f"(`driftline rerun {run['id'][:12]}`) and use that run as the baseline.")
     output = {k: ColumnProfile.from_dict(v) for k, v in store.get_profiles(run["id"], "output").items()}
-    return run, train, output
+    return train, output
 
 
 def prepare_batch(batch: pl.DataFrame, baseline: dict[str, Any], registry: Registry,
@@ -106,14 +118,17 @@ def check_drift(store: Any, registry: Registry, batch: pl.DataFrame, *, baseline
     from engine.datahash import hash_frame
 
     ref = baseline_ref or default_baseline(store)
-    baseline, train_profiles, output_profiles = load_baseline(store, ref)
+    baseline = baseline_run(store, ref)
     config = baseline["config"]
     settings = DriftSettings.from_config(config.get("drift"))
     check_id = uuid.uuid4().hex
-    # The batch's hash (for the record) is computed while the comparison runs: both spend
-    # most of their time outside the GIL.
+    # The batch's hash (for the record) is computed while the profiles load and the
+    # comparison runs: both spend most of their time outside the GIL.  (It starts once
+    # the baseline run and its settings are known to be good, so a wrong --baseline or
+    # drift config fails at once.)
     with ThreadPoolExecutor(1) as pool:
         hashing = pool.submit(hash_frame, batch)
+        train_profiles, output_profiles = baseline_profiles(store, baseline)
         frame = prepare_batch(batch, baseline, registry, work_dir / check_id)
         target = config.get("target")
         reference = {k: v for k, v in train_profiles.items()

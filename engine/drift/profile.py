@@ -6,12 +6,13 @@ lineage store), so a drift check works after the training data is gone:
 * every column: ``count`` (rows, nulls included), ``nulls``, and ``sample``: up to
   :data:`SAMPLE_SIZE` non-null values drawn at random (seeded, without replacement) for
   tests that need raw values;
-* numeric (integer, float and decimal dtypes): ``mean``, ``std`` (ddof=1), ``min``,
-  ``max``; ``quantiles`` at :data:`QUANTILE_LEVELS` (0, 0.005, ..., 1, plus 0.0001,
-  0.0005, 0.001 ... 0.004 and their mirrors in the tails: 213 levels), linear
-  interpolation between order statistics (numpy's default, Hyndman-Fan type 7) of a
-  seeded random subset of :data:`GRID_ROWS` rows (all rows when there are fewer), with
-  the exact min and max as the 0 and 1 quantiles; ``cdf_le`` / ``cdf_lt``: the *exact*
+* numeric (integer, float and decimal dtypes): ``mean``, ``std`` (ddof=1, two-pass;
+  None for fewer than two values), ``min``, ``max``; ``quantiles`` at
+  :data:`QUANTILE_LEVELS` (0, 0.005, ..., 1, plus 0.0001, 0.0005, 0.001 ... 0.004 and
+  their mirrors in the tails: 213 levels), linear interpolation between order
+  statistics (numpy's default, Hyndman-Fan type 7) of a seeded random subset of
+  :data:`GRID_ROWS` rows (all rows when there are fewer), with the exact min and max as
+  the 0 and 1 quantiles; ``cdf_le`` / ``cdf_lt``: the *exact*
   number of non-null values ``<=`` / ``<`` each quantile value, counted over every row.
   The estimators in :mod:`engine.drift.stats` use only those exact counts, so the subset
   affects where the grid points sit, never the counts at them.  ``psi_edges`` (-inf, the
@@ -29,9 +30,15 @@ A batch is *not* reduced to quantiles of its own: :func:`view_frame` counts its 
 exactly at the reference's grid points (a :class:`CurrentView`), which is what the tests
 compare.  Counting is arithmetic, not a binary search per value: a value's cell on a
 uniform grid of :data:`CELLS` cells over the reference's central 99% is computed with
-monotone float operations; a cell holding no grid point maps to one bin, and only the
-values in cells that hold a grid point (and outside the central range, about 1-3% of a
-batch like the reference) are placed by binary search.  The counts are exact.
+monotone float operations and looked up in a table; a cell holding no grid point maps
+to one bin, and only the values in cells that hold a grid point (and outside the central
+range, about 1-6% of a batch like the reference) are compared with those points or
+placed by binary search.  Integer columns of a narrow range are counted per value first
+(one bincount), so only their distinct values are placed.  The counts are exact.  Each
+numeric column is read into numpy once (zero-copy for null-free float64 and integer
+columns); its nulls, moments and counts all come from that array, counted block by
+block (:data:`BLOCK` values, so the work arrays stay in the CPU cache), columns in a
+small thread pool.
 """
 
 from __future__ import annotations
@@ -77,9 +84,10 @@ OTHER = "__other__"
 UNSEEN = "__unseen__"
 #: Cells of the uniform grid used to count a column at the grid points.
 CELLS = 1 << 16
-#: Above this share of values in cells that hold grid points (discrete columns), every
-#: value is placed by comparison instead of counting per cell first.
-DIRTY_SHARE = 0.25
+#: Values counted per step (the work arrays of a step stay in the CPU cache).
+BLOCK = 1 << 17
+#: Integer columns whose values span a narrower range (max - min) are counted per value.
+INTEGER_RANGE = 1 << 16
 #: Most unseen categories named in a view (the most frequent first).
 MAX_UNSEEN_EXAMPLES = 5
 KINDS = ("numeric", "categorical")
@@ -178,12 +186,12 @@ class ColumnProfile:
         if kind == "numeric":
             kw.update(mean=_opt(data.get("mean")), std=_opt(data.get("std")),
                       min=_opt(data.get("min")), max=_opt(data.get("max")),
-                      quantiles=tuple(float(v) for v in data.get("quantiles") or ()),
-                      cdf_le=tuple(int(v) for v in data.get("cdf_le") or ()),
-                      cdf_lt=tuple(int(v) for v in data.get("cdf_lt") or ()),
-                      lpm=tuple(float(v) for v in data.get("lpm") or ()),
-                      psi_edges=tuple(float(v) for v in data.get("psi_edges") or ()),
-                      psi_counts=tuple(int(v) for v in data.get("psi_counts") or ()))
+                      quantiles=tuple(map(float, data.get("quantiles") or ())),
+                      cdf_le=tuple(map(int, data.get("cdf_le") or ())),
+                      cdf_lt=tuple(map(int, data.get("cdf_lt") or ())),
+                      lpm=tuple(map(float, data.get("lpm") or ())),
+                      psi_edges=tuple(map(float, data.get("psi_edges") or ())),
+                      psi_counts=tuple(map(int, data.get("psi_counts") or ())))
         else:
             kw["categories"] = {str(k): int(v) for k, v in (data.get("categories") or {}).items()}
         return cls(**kw)
@@ -203,10 +211,17 @@ class _Counter:
 
     ``points`` are non-decreasing (repeats allowed); ``[lo, hi]`` is the range covered by
     the uniform cells.  Every value is placed in a bin ``(edge[j-1], edge[j]]`` of the
-    edges {points} + {the float just below each point}: a value whose cell holds no edge
-    takes that cell's bin; one whose cell holds one or two edges is compared with them;
-    values in cells with more edges (and outside [lo, hi]) go through a binary search.
-    Sums are of ``x - origin`` (an origin inside the data keeps them well conditioned).
+    edges {points} + {the float just below each point}, and the bins' counts and sums of
+    ``x - origin`` are added up (an origin inside the data keeps the sums well conditioned).
+
+    * Integer values with a range under :data:`INTEGER_RANGE` are counted per value (one
+      bincount); only the distinct values are placed, by binary search.
+    * Other values, block by block, one table look-up each: the value's cell (a monotone
+      float function of it, so a cell holding no edge has all its values on the same side
+      of every edge) gives its bin.  A value in a cell that holds edges (about 1-6% of a
+      continuous column; most of a discrete one) gets an entry of that cell instead, and
+      is then compared with the cell's one or two edges, or binary-searched when the cell
+      holds more (the cells below lo and from hi on, mostly).
     """
 
     def __init__(self, points: np.ndarray, lo: float, hi: float):
@@ -217,56 +232,65 @@ class _Counter:
         self.at_le = np.searchsorted(self.edges, points)
         self.at_lt = np.searchsorted(self.edges, below)
         self.nbins = len(self.edges) + 1
-        self.direct = not (math.isfinite(lo) and math.isfinite(hi) and hi > lo
-                           and math.isfinite(CELLS / (hi - lo)))
-        self.origin = float(points[0]) if self.direct else lo
+        span = hi - lo
+        scale = CELLS / span if span > 0 else math.inf
+        self.direct = not (math.isfinite(lo) and math.isfinite(hi) and span > 0
+                           and math.isfinite(scale) and scale > 0)
         if self.direct:
+            self.origin = float(points[0])
             return
-        self.scale = CELLS / (hi - lo)
-        edge_cells = self._cells(self.edges - self.origin, _Scratch()).copy()
+        # Cell 0 lies below lo, cells 1..CELLS in [lo, hi], CELLS + 1 from hi on.
+        self.scale = scale
+        self.origin = lo - 1.0 / scale
+        edge_cells = self._cells(self.edges - self.origin, np.empty(len(self.edges)),
+                                 np.empty(len(self.edges), dtype=np.intp))
         per_cell = np.bincount(edge_cells, minlength=CELLS + 2)
-        self.dirty = per_cell > 0
-        # Bin of a value in a cell holding no edge: the number of edges in lower cells.
-        self.base = np.searchsorted(edge_cells, np.arange(CELLS + 2), side="left")
-        # The first two edges of each cell (+inf when absent); cells with more than two
-        # edges go to the dummy bin and their values through a binary search.
-        first = self.base.clip(max=len(self.edges) - 1)
-        self.e1 = np.where(per_cell >= 1, self.edges[first], np.inf)
-        self.e2 = np.where(per_cell >= 2, self.edges[(first + 1).clip(max=len(self.edges) - 1)],
-                           np.inf)
-        self.multi = per_cell > 2
-        self.base[self.multi] = self.nbins
+        # Edges in lower cells: the bin of a value in a cell holding no edge, and the
+        # position of the first edge of a cell that holds some.
+        first = np.cumsum(per_cell) - per_cell
+        # The look-up table: a value's bin, or nbins + i for the i-th cell holding edges.
+        held = np.flatnonzero(per_cell)
+        first_held, per_held = first[held], per_cell[held]
+        self.table = first
+        self.table[held] = self.nbins + np.arange(held.size)
+        # Per cell holding edges: its first edge's position, its first two edges (+inf
+        # when it has one), and whether it has more than two.
+        self.base = first_held
+        self.e1 = self.edges[first_held]
+        self.e2 = np.where(per_held >= 2,
+                           self.edges[np.minimum(first_held + 1, len(self.edges) - 1)], np.inf)
+        self.multi = per_held > 2
 
-    def _cells(self, shifted: np.ndarray, scratch: _Scratch) -> np.ndarray:
-        """Cell of each ``x - origin``: 0 below lo, 1..CELLS inside, CELLS+1 from hi on.
+    def _cells(self, shifted: np.ndarray, t: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Cell of each ``x - origin``, written to ``out`` (``t``: float work space).
 
-        Monotone in x (each step is a monotone float operation), so a cell holding no
-        edge has every value on the same side of every edge.
+        Monotone in x (each step is a monotone float operation); the edges go through the
+        same operations, so a value and an edge compare as their cells do, unless they
+        share a cell.  Clipped and truncated in one step (a floor, as t >= 0 by then).
         """
-        t = np.multiply(shifted, self.scale, out=scratch.floats(len(shifted), 1))
-        t += 1.0
-        np.clip(t, 0.0, CELLS + 1.0, out=t)
-        cells = scratch.ints(len(shifted), 0)
-        np.copyto(cells, t, casting="unsafe")  # truncation: floor, as t >= 0
-        return cells
+        np.multiply(shifted, self.scale, out=t)
+        return np.clip(t, 0.0, CELLS + 1.0, out=out, casting="unsafe")
 
-    def count(self, x: np.ndarray, scratch: _Scratch | None = None
+    def count(self, x: np.ndarray, scratch: _Scratch | None = None,
+              distinct: tuple[np.ndarray, np.ndarray] | None = None
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-        """For finite values ``x``: (counts <= each point, counts < each point,
-        sum of (p - x) over x < p for each point p, sum of (x - last point) over x > it)."""
-        size = self.nbins + 3  # room for the dummy bin (+2 from the comparisons)
+        """For finite values ``x`` (float64, or any integer dtype): (counts <= each point,
+        counts < each point, sum of (p - x) over x < p for each point p, sum of
+        (x - last point) over x > it).  ``distinct``: ``_distinct_integers(x)`` when
+        already known."""
+        scratch = scratch or _Scratch()
+        if distinct is None and x.dtype.kind in "iub":
+            distinct = _distinct_integers(x, scratch)
+            if distinct is None:
+                x = x.astype(np.float64)
+        if distinct is not None:
+            return self._finish(*self._weighted(*distinct))
         if self.direct:
-            counts, sums = self._searched(x, size)
-        else:
-            scratch = scratch or _Scratch()
-            shifted = np.subtract(x, self.origin, out=scratch.floats(len(x), 0))
-            cells = self._cells(shifted, scratch)
-            in_dirty = self.dirty[cells]
-            if np.count_nonzero(in_dirty) > DIRTY_SHARE * len(x):
-                counts, sums = self._by_value(x, shifted, cells, size, scratch)
-            else:
-                counts, sums = self._by_cell(x, shifted, cells, in_dirty, size)
-        counts, sums = counts[:self.nbins], sums[:self.nbins]
+            return self._finish(*self._searched(x))
+        return self._finish(*self._by_table(x, scratch))
+
+    def _finish(self, counts: np.ndarray, sums: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
         cum, cum_sum = np.cumsum(counts), np.cumsum(sums)
         le, lt = cum[self.at_le], cum[self.at_lt]
         lower = (self.points - self.origin) * lt - cum_sum[self.at_lt]
@@ -274,44 +298,67 @@ class _Counter:
         upper = (cum_sum[-1] - cum_sum[self.at_le[-1]]) - last * (cum[-1] - le[-1])
         return le, lt, np.maximum(lower, 0.0), max(float(upper), 0.0)
 
-    def _by_cell(self, x: np.ndarray, shifted: np.ndarray, cells: np.ndarray,
-                 in_dirty: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-        """Few values in cells holding edges (continuous data): count per cell, then
-        place only those values one by one."""
-        per_cell = np.bincount(cells, minlength=CELLS + 2)
-        per_cell_sum = np.bincount(cells, weights=shifted, minlength=CELLS + 2)
-        per_cell[self.dirty] = 0
-        per_cell_sum[self.dirty] = 0.0
-        counts = np.bincount(self.base, weights=per_cell, minlength=size).astype(np.int64)
-        sums = np.bincount(self.base, weights=per_cell_sum, minlength=size)
-        xd, cd = x[in_dirty], cells[in_dirty]
-        bins = self.base[cd] + (self.e1[cd] < xd) + (self.e2[cd] < xd)
-        counts += np.bincount(bins, minlength=size)
-        sums += np.bincount(bins, weights=xd - self.origin, minlength=size)
-        more_counts, more_sums = self._searched(xd[self.multi[cd]], size)
-        return counts + more_counts, sums + more_sums
+    def _by_table(self, x: np.ndarray, scratch: _Scratch) -> tuple[np.ndarray, np.ndarray]:
+        """Bins by table look-up per cell, then by comparison for the values in cells
+        holding edges; block by block, so the work arrays stay in the CPU cache."""
+        counts = np.zeros(self.nbins, dtype=np.int64)
+        sums = np.zeros(self.nbins)
+        for start in range(0, len(x), BLOCK):
+            xb = x[start:start + BLOCK]
+            m = len(xb)
+            shifted = np.subtract(xb, self.origin, out=scratch.floats(m, 0))
+            cells = self._cells(shifted, scratch.floats(m, 1), scratch.ints(m, 0))
+            # (mode="clip" never clips here -- cells are in range -- but spares numpy
+            # the buffered bounds check of the default mode)
+            bins = np.take(self.table, cells, out=scratch.ints(m, 1), mode="clip")
+            at = np.flatnonzero(np.greater_equal(bins, self.nbins, out=scratch.flags(m)))
+            if at.size:
+                bins[at] = self._placed(xb[at], bins[at] - self.nbins)
+            counts += np.bincount(bins, minlength=self.nbins)
+            sums += np.bincount(bins, weights=shifted, minlength=self.nbins)
+        return counts, sums
 
-    def _by_value(self, x: np.ndarray, shifted: np.ndarray, cells: np.ndarray, size: int,
-                  scratch: _Scratch) -> tuple[np.ndarray, np.ndarray]:
-        """Many values in cells holding edges (discrete data): place every value by its
-        cell's base bin and comparisons with the cell's edges."""
-        n = len(x)
-        multi = self.multi[cells]
-        bins = np.take(self.base, cells, out=scratch.ints(n, 1))
-        edge = scratch.floats(n, 1)
-        above = np.empty(n, dtype=bool)
-        for table in (self.e1, self.e2):
-            np.less(np.take(table, cells, out=edge), x, out=above)
-            bins += above
-        counts = np.bincount(bins, minlength=size)
-        sums = np.bincount(bins, weights=shifted, minlength=size)
-        more_counts, more_sums = self._searched(x[multi], size)
-        return counts + more_counts, sums + more_sums
+    def _placed(self, x: np.ndarray, held: np.ndarray) -> np.ndarray:
+        """Bins of values ``x`` in the cells holding edges numbered ``held``."""
+        bins = self.base[held] + (self.e1[held] < x) + (self.e2[held] < x)
+        multi = self.multi[held]
+        if multi.any():
+            bins[multi] = np.searchsorted(self.edges, x[multi], side="left")
+        return bins
 
-    def _searched(self, x: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    def _searched(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         bins = np.searchsorted(self.edges, x, side="left")
-        return (np.bincount(bins, minlength=size).astype(np.int64),
-                np.bincount(bins, weights=x - self.origin, minlength=size))
+        return (np.bincount(bins, minlength=self.nbins).astype(np.int64),
+                np.bincount(bins, weights=x - self.origin, minlength=self.nbins))
+
+    def _weighted(self, values: np.ndarray, multiplicity: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """Counts and sums of distinct values, each occurring ``multiplicity`` times."""
+        bins = np.searchsorted(self.edges, values, side="left")
+        counts = np.bincount(bins, weights=multiplicity, minlength=self.nbins)
+        sums = np.bincount(bins, weights=multiplicity * (values - self.origin),
+                           minlength=self.nbins)
+        return counts.astype(np.int64), sums
+
+
+def _distinct_integers(x: np.ndarray, scratch: _Scratch
+                       ) -> tuple[np.ndarray, np.ndarray] | None:
+    """(distinct values as float64, how often each occurs) of the integers ``x``, counted
+    with one bincount; None when their range is INTEGER_RANGE or wider."""
+    if x.size == 0:
+        return np.empty(0), np.empty(0, dtype=np.int64)
+    lo, hi = int(x.min()), int(x.max())
+    if hi - lo >= INTEGER_RANGE or hi > np.iinfo(np.int64).max:
+        return None
+    if x.dtype == np.intp and 0 <= lo and hi < INTEGER_RANGE:
+        lo, offsets = 0, x  # small non-negative values are their own offsets
+    else:
+        offsets = np.subtract(x, lo, out=scratch.ints(x.size, 0), dtype=np.intp,
+                              casting="unsafe")
+    per_value = np.bincount(offsets)
+    present = np.flatnonzero(per_value)
+    # int64 -> float64 rounds as polars' cast does (only beyond 2**53 at all).
+    return (present + lo).astype(np.float64), per_value[present]
 
 
 class _Scratch:
@@ -321,6 +368,7 @@ class _Scratch:
     def __init__(self) -> None:
         self._floats: list[np.ndarray] = [np.empty(0), np.empty(0)]
         self._ints: list[np.ndarray] = [np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)]
+        self._flags = np.empty(0, dtype=bool)
 
     def floats(self, n: int, which: int) -> np.ndarray:
         if self._floats[which].size < n:
@@ -331,6 +379,11 @@ class _Scratch:
         if self._ints[which].size < n:
             self._ints[which] = np.empty(n, dtype=np.intp)
         return self._ints[which][:n]
+
+    def flags(self, n: int) -> np.ndarray:
+        if self._flags.size < n:
+            self._flags = np.empty(n, dtype=bool)
+        return self._flags[:n]
 
 
 def _per_thread(fn: Any) -> Any:
@@ -356,11 +409,27 @@ def _counter_for(quantiles: Sequence[float]) -> _Counter:
     return _Counter(q, float(q[lo]), float(q[hi]))
 
 
-def _finite_values(series: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(every row as float64 with nulls as NaN, the finite values only)."""
-    full = series.cast(pl.Float64).to_numpy()
-    ok = np.isfinite(full)
-    return full, (full if ok.all() else full[ok])
+#: Integer dtypes numpy holds as they are (counted as integers, not cast to float).
+_NUMPY_INTEGERS = (pl.Int8, pl.Int16, pl.Int32, pl.Int64,
+                   pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
+
+
+def _finite_values(series: pl.Series) -> np.ndarray:
+    """The column's finite values in row order (nulls, NaN and +-inf dropped): integer
+    columns of up to 64 bits in their own dtype (booleans as 0/1), all others as float64."""
+    if series.dtype == pl.Boolean:
+        series = series.cast(pl.UInt8)
+    elif series.dtype not in _NUMPY_INTEGERS and series.dtype != pl.Float64:
+        series = series.cast(pl.Float64)
+    if series.null_count():
+        series = series.drop_nulls()
+    x = series.to_numpy()
+    if x.dtype.kind == "f":
+        with np.errstate(all="ignore"):  # NaN or +-inf anywhere makes the sum non-finite
+            total = float(np.sum(x))
+        if not math.isfinite(total):
+            x = x[np.isfinite(x)]
+    return x
 
 
 def _threads() -> int:
@@ -377,24 +446,23 @@ def profile_frame(df: pl.DataFrame, columns: Mapping[str, str] | None = None, se
     if not kinds:
         return {}
     rows = rows_subset(df.height, seed)
-    stats = _frame_stats(df, kinds)
     numeric = [c for c, k in kinds.items() if k == "numeric"]
     categorical = [c for c, k in kinds.items() if k == "categorical"]
+    nulls = _null_counts(df, categorical)
     with ThreadPoolExecutor(_threads()) as pool:
         cat_job = pool.submit(_category_counts, df, categorical)
-        work = _per_thread(lambda c, scratch: _numeric_profile(df[c], rows, stats[c], seed,
-                                                               scratch))
+        work = _per_thread(lambda c, scratch: _numeric_profile(df[c], rows, seed, scratch))
         num = dict(zip(numeric, pool.map(work, numeric)))
         cats = cat_job.result()
     out = {}
     for name, kind in kinds.items():
-        base = {"name": name, "dtype": str(df.schema[name]), "kind": kind,
-                "count": df.height, "nulls": stats[name]["nulls"]}
+        base = {"name": name, "dtype": str(df.schema[name]), "kind": kind, "count": df.height}
         if kind == "numeric":
             out[name] = ColumnProfile(**base, **num[name])
         else:
             sample = _string_sample(df[name], rows, seed)
-            out[name] = ColumnProfile(**base, categories=cats[name], sample=sample)
+            out[name] = ColumnProfile(**base, nulls=nulls[name], categories=cats[name],
+                                      sample=sample)
     return out
 
 
@@ -425,57 +493,81 @@ def rows_subset(height: int, seed: int) -> np.ndarray:
     return rng.choice(height, size=GRID_ROWS, replace=False)
 
 
-def _frame_stats(df: pl.DataFrame, kinds: Mapping[str, str]) -> dict[str, dict[str, Any]]:
-    """Nulls (NaN and +-inf included) and the moments of numeric columns: one select, and a
-    second one for the float columns that hold NaN or infinities."""
-    floats = {name for name, kind in kinds.items()
-              if kind == "numeric" and df.schema[name].is_float()}
-    exprs = []
-    for name, kind in kinds.items():
-        exprs.append(pl.col(name).null_count().alias(f"{name}\0nulls"))
-        if name in floats:
-            exprs.append((~pl.col(name).is_finite()).sum().alias(f"{name}\0bad"))
-        if kind == "numeric":
-            exprs += _moments(name, pl.col(name).cast(pl.Float64))
-    first = df.select(exprs).row(0, named=True) if exprs else {}
-    bad = [name for name in floats if first[f"{name}\0bad"]]
-    if bad:
-        finite = [e for name in bad for e in _moments(
-            name, pl.when(pl.col(name).is_finite()).then(pl.col(name).cast(pl.Float64)))]
-        first.update(df.select(finite).row(0, named=True))
-    out: dict[str, dict[str, Any]] = {}
-    for name, kind in kinds.items():
-        entry: dict[str, Any] = {"nulls": int(first[f"{name}\0nulls"])
-                                 + int(first.get(f"{name}\0bad") or 0)}
-        if kind == "numeric":
-            entry.update({k: first[f"{name}\0{k}"] for k in ("mean", "std", "min", "max")})
-        out[name] = entry
-    return out
+def _null_counts(df: pl.DataFrame, names: Sequence[str]) -> dict[str, int]:
+    """Nulls per column (polars keeps the count: no pass over the data)."""
+    if not names:
+        return {}
+    return {k: int(v) for k, v in df.select(pl.col(list(names)).null_count()).row(
+        0, named=True).items()}
 
 
-def _moments(name: str, x: pl.Expr) -> list[pl.Expr]:
-    return [x.mean().alias(f"{name}\0mean"), x.std().alias(f"{name}\0std"),
-            x.min().alias(f"{name}\0min"), x.max().alias(f"{name}\0max")]
+def _moments(x: np.ndarray, distinct: tuple[np.ndarray, np.ndarray] | None,
+             scratch: _Scratch) -> dict[str, float | None]:
+    """Mean, std (ddof=1; None for fewer than two values), min and max of the finite
+    values ``x`` (float64), or of the integers counted in ``distinct`` (values, counts).
 
-
-def _numeric_profile(series: pl.Series, rows: np.ndarray, stats: Mapping[str, Any],
-                     seed: int, scratch: _Scratch | None = None) -> dict[str, Any]:
-    full, x = _finite_values(series)
-    if x.size == 0:
+    The std is the corrected two-pass one (squared deviations from the mean, less the
+    square of their sum over n, which removes the mean's rounding error), block by block."""
+    n = x.size
+    if n == 0:
         return {"mean": None, "std": None, "min": None, "max": None}
-    picked = full[rows]
+    if distinct is not None:
+        values, counts = distinct
+        weights = counts.astype(np.float64)
+        mean = float(np.sum(values * weights)) / n
+        deviations = values - mean
+        residual = float(np.sum(weights * deviations))
+        squares = float(np.sum(weights * deviations * deviations)) - residual * (residual / n)
+        low, high = float(values[0]), float(values[-1])
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):  # a sum beyond the float range
+            total = float(np.sum(x))
+            mean = total / n if math.isfinite(total) else float(np.sum(x / n))
+            squares = residual = 0.0
+            for start in range(0, n, BLOCK):
+                block = x[start:start + BLOCK]
+                deviations = np.subtract(block, mean, out=scratch.floats(len(block), 0))
+                residual += float(np.sum(deviations))
+                # (not np.dot: BLAS would hand each block to its own threads)
+                squares += float(np.sum(np.square(deviations, out=deviations)))
+            if math.isfinite(squares):  # (beyond the float range the std stays inf)
+                squares -= residual * (residual / n)
+        low, high = float(x.min()), float(x.max())
+    std = math.sqrt(max(squares, 0.0) / (n - 1)) if n > 1 else None
+    return {"mean": mean, "std": std, "min": low, "max": high}
+
+
+def _counted_values(series: pl.Series, scratch: _Scratch
+                    ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """The finite values of a numeric column as counted: (float64 values, None), or for
+    integers with a narrow range (the integers, their distinct values and counts)."""
+    x = _finite_values(series)
+    if x.dtype.kind == "f":
+        return x, None
+    distinct = _distinct_integers(x, scratch)
+    return (x, distinct) if distinct is not None else (x.astype(np.float64), None)
+
+
+def _numeric_profile(series: pl.Series, rows: np.ndarray, seed: int,
+                     scratch: _Scratch | None = None) -> dict[str, Any]:
+    scratch = scratch or _Scratch()
+    x, distinct = _counted_values(series, scratch)
+    stats = _moments(x, distinct, scratch)
+    nulls = len(series) - x.size
+    if x.size == 0:
+        return {"nulls": nulls, **stats}
+    picked = series.gather(rows).cast(pl.Float64).to_numpy()
     picked = picked[np.isfinite(picked)]
     if picked.size < min(x.size, SAMPLE_SIZE):   # mostly nulls: draw from the values
-        picked = x[rows_subset(x.size, seed)]
+        picked = x[rows_subset(x.size, seed)].astype(np.float64)
     q = _linear_quantiles(np.sort(picked), QUANTILE_LEVELS)
-    q[0], q[-1] = float(stats["min"]), float(stats["max"])
+    q[0], q[-1] = stats["min"], stats["max"]
     np.clip(q, q[0], q[-1], out=q)
-    le, lt, lower, _ = _counter_for(q).count(x, scratch)
+    le, lt, lower, _ = _counter_for(q).count(x, scratch, distinct)
     deciles = np.unique(q[list(DECILE_POSITIONS)])
     pos = np.searchsorted(q, deciles, side="left")
     cum = np.concatenate([[0], le[pos], [x.size]])
-    std = stats["std"]
-    return {"mean": float(stats["mean"]), "std": None if std is None else float(std),
+    return {"nulls": nulls, "mean": stats["mean"], "std": stats["std"],
             "min": float(q[0]), "max": float(q[-1]),
             "quantiles": tuple(float(v) for v in q), "cdf_le": tuple(int(v) for v in le),
             "cdf_lt": tuple(int(v) for v in lt),
@@ -614,10 +706,11 @@ def view_frame(batch: pl.DataFrame, reference: Mapping[str, ColumnProfile], *,
     Raw values are kept (``CurrentView.values``) for columns with fewer than ``small_rows``
     non-null values.
     """
-    kinds = {name: prof.kind for name, prof in reference.items()}
-    stats = _frame_stats(batch, kinds)
-    numeric = [c for c, k in kinds.items() if k == "numeric" and reference[c].values]
-    categorical = [c for c, k in kinds.items() if k == "categorical"]
+    numeric = [c for c, prof in reference.items() if prof.kind == "numeric"]
+    categorical = [c for c, prof in reference.items() if prof.kind == "categorical"]
+    nulls = _null_counts(batch, categorical)
+    # The category counts and the numeric columns are counted concurrently (polars and
+    # most of numpy's counting run outside the GIL).
     with ThreadPoolExecutor(_threads()) as pool:
         cat_job = pool.submit(_batch_categories, batch, {c: reference[c] for c in categorical})
         work = _per_thread(lambda c, scratch: _numeric_view(batch[c], reference[c], small_rows,
@@ -626,33 +719,36 @@ def view_frame(batch: pl.DataFrame, reference: Mapping[str, ColumnProfile], *,
         cats = cat_job.result()
     out = {}
     for name, prof in reference.items():
-        st = stats[name]
-        base = {"name": name, "kind": prof.kind, "count": batch.height, "nulls": st["nulls"],
-                "n": batch.height - st["nulls"]}
+        base = {"name": name, "kind": prof.kind, "count": batch.height}
         if prof.kind == "numeric":
-            moments = {k: (None if st[k] is None else float(st[k]))
-                       for k in ("mean", "std", "min", "max")}
-            out[name] = CurrentView(**base, **moments, **num.get(name, {}))
+            view = num[name]
+            out[name] = CurrentView(**base, n=batch.height - view["nulls"], **view)
         else:
             extra = cats[name]
-            if base["n"] < small_rows:
+            n = batch.height - nulls[name]
+            if n < small_rows:
                 extra["values"] = batch[name].cast(pl.String).drop_nulls().to_numpy()
-            out[name] = CurrentView(**base, **extra)
+            out[name] = CurrentView(**base, nulls=nulls[name], n=n, **extra)
     return out
 
 
 def _numeric_view(series: pl.Series, ref: ColumnProfile, small_rows: int,
                   scratch: _Scratch | None = None) -> dict[str, Any]:
-    _, x = _finite_values(series)
+    """Nulls, moments and (when the reference has values) the counts at its grid."""
+    scratch = scratch or _Scratch()
+    x, distinct = _counted_values(series, scratch)
+    out: dict[str, Any] = {"nulls": len(series) - x.size, **_moments(x, distinct, scratch)}
+    if not ref.values:
+        return out
     q = np.asarray(ref.quantiles, dtype=np.float64)
-    points, distinct = np.unique(q, return_index=True)
-    le, lt, lower, upper = _counter_for(q).count(x, scratch)
+    points, first = np.unique(q, return_index=True)
+    le, lt, lower, upper = _counter_for(q).count(x, scratch, distinct)
     n = max(x.size, 1)
-    grid = GridCdf(points, le[distinct] / n, lt[distinct] / n, lower[distinct] / n, upper / n)
+    grid = GridCdf(points, le[first] / n, lt[first] / n, lower[first] / n, upper / n)
     inner = np.asarray(ref.psi_edges[1:-1], dtype=np.float64)
-    cum = np.concatenate([[0], le[np.searchsorted(ref.quantiles, inner)], [x.size]])
-    return {"grid": grid, "psi_counts": np.diff(cum),
-            "values": x.copy() if x.size < small_rows else None}
+    cum = np.concatenate([[0], le[np.searchsorted(q, inner)], [x.size]])
+    return {**out, "grid": grid, "psi_counts": np.diff(cum),
+            "values": x.astype(np.float64) if x.size < small_rows else None}
 
 
 def _batch_categories(batch: pl.DataFrame, refs: Mapping[str, ColumnProfile]

@@ -208,16 +208,27 @@ def psi(ref_counts: Sequence[float] | np.ndarray, cur_counts: Sequence[float] | 
 
 def chi2_counts(ref_counts: Sequence[float] | np.ndarray, cur_counts: Sequence[float] | np.ndarray
                 ) -> tuple[float, float, int]:
-    """(chi-square, p-value, degrees of freedom) of the 2 x k homogeneity test, no Yates."""
-    from scipy.stats import chi2_contingency
+    """(chi-square, p-value, degrees of freedom) of the 2 x k homogeneity test, no Yates.
+
+    Computed as ``chi2_contingency(correction=False)`` does -- expected counts
+    ``row total * column total / total``, Pearson's sum of ``(observed - expected)^2 /
+    expected``, ``p = chi2.sf(statistic, k - 1)`` -- without its general n-way machinery
+    (which costs a millisecond per call)."""
+    from scipy.special import chdtrc
 
     r, c = _aligned(ref_counts, cur_counts)
     keep = (r + c) > 0
-    table = np.vstack([r[keep], c[keep]])
-    if table.shape[1] < 2 or r.sum() == 0 or c.sum() == 0:
+    r, c = r[keep], c[keep]
+    if r.size < 2 or r.sum() == 0 or c.sum() == 0:
         return 0.0, 1.0, 0
-    res = chi2_contingency(table, correction=False)
-    return float(res.statistic), float(res.pvalue), int(res.dof)
+    columns = r + c
+    total = columns.sum()
+    statistic = 0.0
+    for row in (r, c):
+        expected = row.sum() * columns / total
+        statistic += float(np.sum((row - expected) ** 2 / expected))
+    dof = r.size - 1
+    return statistic, float(chdtrc(dof, statistic)), dof
 
 
 def jensen_shannon(ref_counts: Sequence[float] | np.ndarray,
