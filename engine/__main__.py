@@ -1,5 +1,5 @@
 """``python -m engine`` is the ``driftline`` command."""
 
-from engine.cli.main import main
+from engine.cli.main import entry
 
-raise SystemExit(main())
+entry()

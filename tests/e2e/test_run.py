@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 from tests.e2e.conftest import FAST, store_rows
@@ -176,3 +177,18 @@ def test_failed_training_still_records_the_data_it_used(cli, tmp_path):
     assert [r for (r,) in roles] == ["source", "test", "train", "valid"]
     assert store_rows(store, "select distinct role from column_profiles") == [("train",)]
     assert list(tmp_path.glob("runs/**/model.txt")) == []
+
+
+def test_the_command_exits_with_its_code_and_everything_written(cli, tmp_path):
+    """The console entry ends the process without interpreter teardown: the exit code, the
+    printed summary, the run's log file and the store must all be complete anyway."""
+    out = cli("run", *FAST)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.rstrip().splitlines()[-1].startswith("  details  driftline show ")
+    [log_file] = tmp_path.glob("runs/*/*/driftline.log")
+    last = log_file.read_text().rstrip().splitlines()[-1]
+    assert re.search(r"\[7/7\] record done in \d+\.\d\ds$", last), last
+    assert store_rows(tmp_path / "runs" / "lineage.db", "select status from runs") == [
+        ("succeeded",)]
+    assert cli("run", *FAST, "model.params.num_leaves=one").returncode == 2
+    assert cli("--version").returncode == 0
