@@ -312,7 +312,8 @@ class _Encoder:
         _check_columns(frame, self.features, role)
         exprs = [self._expr(name, frame.schema[name], role) for name in self.features]
         try:
-            return frame.select(exprs).to_numpy()
+            # Row-major: LightGBM reads rows, and copies a column-major matrix first.
+            return frame.select(exprs).to_numpy(order="c")
         except pl.exceptions.PolarsError as exc:
             raise DataError(f"the feature columns of the {role} cannot be turned into numbers: "
                             f"{_first_line(exc)}. Check the columns' dtypes.") from exc
