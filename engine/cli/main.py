@@ -92,9 +92,11 @@ def entry() -> None:
 
     After a run, Python's own shutdown (freeing every module and object one by one) takes
     0.25-0.35 s, longer than most commands.  Everything that must happen at exit still
-    does: output is flushed, ``atexit`` handlers run (logging closes its files, executors
-    join their threads, joblib stops its workers); every store and file was closed by the
-    command itself.  Then the process ends at once (as mypy does for the same reason).
+    does: output is flushed and ``atexit`` handlers run (logging closes its files); every
+    store and file was closed by the command itself.  Then the process ends at once (as
+    mypy does for the same reason).  A process that still has other threads or child
+    processes (joblib's workers after a parallel sweep) shuts down the usual way, so they
+    are stopped and joined in order.
     """
     try:
         code = main()
@@ -102,6 +104,8 @@ def entry() -> None:
         if exc.code is not None and not isinstance(exc.code, int):
             raise
         code = exc.code or 0
+    if not _alone():
+        sys.exit(code)  # threads or worker processes (a parallel sweep): the usual shutdown
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -111,6 +115,16 @@ def entry() -> None:
 
     atexit._run_exitfuncs()  # no public equivalent; stable since Python 2
     os._exit(code)
+
+
+def _alone() -> bool:
+    """True when this process has no other thread and no child process left."""
+    import threading
+
+    if threading.active_count() > 1:
+        return False
+    multiprocessing = sys.modules.get("multiprocessing")
+    return multiprocessing is None or not multiprocessing.active_children()
 
 
 if __name__ == "__main__":  # pragma: no cover
