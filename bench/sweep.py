@@ -268,7 +268,7 @@ def size_report(sweeps: list[Sweep], size: Size,
 {pairs}
 
 Parallel capacity = throughput of 2 processes of a pure-Python loop at once vs 1 alone, measured just before each pair of sweeps (2.00 = two full cores; median {median(capacity):.2f}).
-Fixed costs of the joblib sweep over the basic one (medians): {lead:+.2f} s before the first job starts (loky starts 2 worker processes, each imports Hydra and driftline and unpickles the Hydra context), {tail:+.2f} s after the last job ends (loky shuts its workers down at exit), {cpu_extra:+.1f} CPU s in all. The first job of each process pays the lazy imports (polars, LightGBM, pandera, scikit-learn, SQLModel): basic {b_cold:.2f} s vs {b_warm:.2f} s for its other jobs; joblib {j_cold:.2f} s vs {j_warm:.2f} s (both workers import at once). Warm jobs (not the first of their process): joblib / basic = {j_warm / b_warm:.2f}x; cold jobs: {j_cold / b_cold:.2f}x.
+Fixed costs of the joblib sweep over the basic one (medians): {lead:+.2f} s before the first job starts (loky starts 2 worker processes, each imports Hydra and driftline and unpickles the Hydra context), {tail:+.2f} s after the last job ends (loky shuts its workers down at exit, and with them alive the process takes Python's full shutdown; a basic sweep ends at once, see `engine.cli.main.entry`), {cpu_extra:+.1f} CPU s in all. The first job of each process pays the lazy imports (polars, LightGBM with scikit-learn and SciPy, pandera): basic {b_cold:.2f} s vs {b_warm:.2f} s for its other jobs; joblib {j_cold:.2f} s vs {j_warm:.2f} s (both workers import at once). Warm jobs (not the first of their process): joblib / basic = {j_warm / b_warm:.2f}x; cold jobs: {j_cold / b_cold:.2f}x.
 {amdahl}
 
 {sweep_table}
