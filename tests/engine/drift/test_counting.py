@@ -12,17 +12,10 @@ import pytest
 
 from engine.drift import counting as C
 from engine.drift import profile as P
+from tests.engine.drift.exact import exact_le_lt as _exact_le_lt
+from tests.engine.drift.exact import lower_partial_moments as _lpm
 
 RNG = np.random.default_rng(7)
-
-
-def _exact_le_lt(values: np.ndarray, points) -> tuple[np.ndarray, np.ndarray]:
-    s = np.sort(values)
-    return (np.searchsorted(s, points, side="right"), np.searchsorted(s, points, side="left"))
-
-
-def _lpm(values: np.ndarray, points) -> np.ndarray:
-    return np.array([np.maximum(p - values, 0.0).mean() for p in points])
 
 
 # -- counting at grid points ------------------------------------------------------------------
