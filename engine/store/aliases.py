@@ -5,8 +5,8 @@ row to ``alias_history``, so "what was production last Tuesday" has an answer.  
 never collide with the other RUN references: they start with a letter, are not ``latest``
 and are not 4-32 hex digits (which would read as a run id prefix).
 
-Write functions take a SQLAlchemy connection inside the store's write transaction; read
-functions take a ``Query`` (either backend).  Cheap to import.
+Write functions take the store's write transaction (a ``backend.WriteConn``, either
+backend); read functions take a ``Query`` (either backend).  Cheap to import.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Every method is one short transaction and returns plain dicts; no session or ORM object
 escapes.  Database errors become one-line :class:`StoreError` s here, at the boundary.
 Reads (``list_runs``, ``get_run``, ``resolve``, ``get_profiles``, ``list_aliases``, the
-drift checks) of a SQLite file use the standard library only (see ``backend``), so listing
-runs stays fast; writes load SQLAlchemy on first use.  Aliases, profiles, drift checks and
+drift checks) and writes of a SQLite file use the standard library only (see ``backend``),
+so neither listing runs nor recording one imports SQLAlchemy.  Aliases, profiles, drift checks and
 finding runs (filters, metric order, data use) live in modules of their own (``aliases``,
 ``profiles``, ``drift_records``, ``search``).
 
