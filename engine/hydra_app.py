@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.errors import ConfigError, DriftlineError, UsageError
+from engine.errors import ConfigError, DriftlineError
 from engine.exit_codes import ExitCode
 from engine.project import Project
 from engine.registry import Registry
@@ -259,9 +259,20 @@ def first_of_each_sweep(overrides: list[str]) -> list[str]:
     return single
 
 
+def compose_api(conf_dir: str) -> Any:
+    """Hydra's compose API initialised on ``conf_dir`` (a folder or ``pkg://module``); a
+    context manager."""
+    from hydra import initialize_config_dir, initialize_config_module
+
+    if conf_dir.startswith("pkg://"):
+        return initialize_config_module(config_module=conf_dir[6:],
+                                        version_base=HYDRA_VERSION_BASE)
+    return initialize_config_dir(config_dir=conf_dir, version_base=HYDRA_VERSION_BASE)
+
+
 def check_composition(conf_dir: str, searchpath: list[str], overrides: list[str]) -> None:
     """Compose the config once with Hydra's compose API; raise ConfigError on failure."""
-    from hydra import compose, initialize_config_dir, initialize_config_module
+    from hydra import compose
     from hydra.errors import HydraException
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
@@ -269,11 +280,7 @@ def check_composition(conf_dir: str, searchpath: list[str], overrides: list[str]
     from engine.hydra_errors import dotted_keys, translate_compose_error
 
     extra = [f"hydra.searchpath=[{','.join(searchpath)}]"]
-    if conf_dir.startswith("pkg://"):
-        init = initialize_config_module(config_module=conf_dir[6:], version_base=HYDRA_VERSION_BASE)
-    else:
-        init = initialize_config_dir(config_dir=conf_dir, version_base=HYDRA_VERSION_BASE)
-    with init:
+    with compose_api(conf_dir):
         try:
             compose(PRIMARY_CONFIG_NAME, overrides=[*overrides, *extra])
         except (HydraException, OmegaConfBaseException) as exc:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.atomic import atomic_write_text
-from engine.errors import DataError, StoreError
+from engine.errors import StoreError
 from engine.project import Project
 from engine.registry import Registry
 

@@ -178,12 +178,12 @@ def compose_for_sweep(conf_dir: str, searchpath: list[str], overrides: list[str]
 
     Sweeps take their first value; sweeper-only syntax (``interval(...)``) is left out.
     """
-    from hydra import compose, initialize_config_dir, initialize_config_module
+    from hydra import compose
     from hydra.errors import HydraException
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
-    from engine.hydra_app import HYDRA_VERSION_BASE, PRIMARY_CONFIG_NAME, first_of_each_sweep
+    from engine.hydra_app import PRIMARY_CONFIG_NAME, compose_api, first_of_each_sweep
     from engine.hydra_errors import dotted_keys, translate_compose_error
 
     searchpath_override = f"hydra.searchpath=[{','.join(searchpath)}]"
@@ -197,11 +197,7 @@ def compose_for_sweep(conf_dir: str, searchpath: list[str], overrides: list[str]
                        return_hydra_config=True)
         return dotted_keys(OmegaConf.to_container(base, resolve=False))
 
-    if conf_dir.startswith("pkg://"):
-        init = initialize_config_module(config_module=conf_dir[6:], version_base=HYDRA_VERSION_BASE)
-    else:
-        init = initialize_config_dir(config_dir=conf_dir, version_base=HYDRA_VERSION_BASE)
-    with init:
+    with compose_api(conf_dir):
         try:
             return compose(PRIMARY_CONFIG_NAME, overrides=single, return_hydra_config=True)
         except (HydraException, OmegaConfBaseException) as exc:
