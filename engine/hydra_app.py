@@ -71,8 +71,10 @@ def run_app(args: list[str], project: Project, registry: Registry,
                      or parsed.shell_completion or parsed.config_path or parsed.config_dir
                      or parsed.config_name)
     sweeper_extra: list[str] = []
+    sweep_store = None
     if parsed.multirun and not informational:
-        check_composition(conf_dir, searchpath, first_of_each_sweep(parsed.overrides))
+        first_job = check_composition(conf_dir, searchpath, first_of_each_sweep(parsed.overrides))
+        sweep_store = _configured_store_url(first_job)
         from engine.sweeps import optimiser_overrides
 
         sweeper_extra = optimiser_overrides(conf_dir, searchpath, parsed.overrides, registry)
@@ -121,7 +123,7 @@ def run_app(args: list[str], project: Project, registry: Registry,
     finally:
         sys.argv = saved_argv
     if parsed.multirun and not informational:
-        return _sweep_summary(project, os.environ[SWEEP_ID_ENV])
+        return _sweep_summary(project, os.environ[SWEEP_ID_ENV], sweep_store)
     return _exit_code(parsed.multirun)
 
 
@@ -178,15 +180,28 @@ def _run_single(conf_dir: str, overrides: list[str], user_overrides: list[str]) 
         GlobalHydra.instance().clear()
 
 
-def _sweep_summary(project: Project, sweep_id: str) -> int:
+def _configured_store_url(cfg: Any) -> str | None:
+    """``store.url`` of a composed config (None when unset or not resolvable here)."""
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    try:
+        url = OmegaConf.select(cfg, "store.url", default=None)
+    except OmegaConfBaseException:
+        return None
+    return url if isinstance(url, str) and url else None
+
+
+def _sweep_summary(project: Project, sweep_id: str, store_url: str | None) -> int:
     """Every job of the sweep, ranked by the primary metric; exit 1 when any job failed.
 
-    Read from the store, not from this process: launchers may run jobs elsewhere.
+    Read from the store the jobs write to (``store.url`` of the config, as each job
+    resolves it), not from this process: launchers may run jobs elsewhere.
     """
     from engine.store import LineageStore
     from engine.sweeps import render_sweep_summary
 
-    with LineageStore.open(project.store_url()) as store:
+    with LineageStore.open(project.store_url(store_url)) as store:
         runs = [store.get_run(r["id"]) for r in store.list_runs(sweep_id=sweep_id)]
     text, failed = render_sweep_summary(sweep_id, runs)
     print(text)
@@ -270,8 +285,9 @@ def compose_api(conf_dir: str) -> Any:
     return initialize_config_dir(config_dir=conf_dir, version_base=HYDRA_VERSION_BASE)
 
 
-def check_composition(conf_dir: str, searchpath: list[str], overrides: list[str]) -> None:
-    """Compose the config once with Hydra's compose API; raise ConfigError on failure."""
+def check_composition(conf_dir: str, searchpath: list[str], overrides: list[str]) -> Any:
+    """Compose the config once with Hydra's compose API and return it; raise ConfigError on
+    failure."""
     from hydra import compose
     from hydra.errors import HydraException
     from omegaconf import OmegaConf
@@ -282,7 +298,7 @@ def check_composition(conf_dir: str, searchpath: list[str], overrides: list[str]
     extra = [f"hydra.searchpath=[{','.join(searchpath)}]"]
     with compose_api(conf_dir):
         try:
-            compose(PRIMARY_CONFIG_NAME, overrides=[*overrides, *extra])
+            return compose(PRIMARY_CONFIG_NAME, overrides=[*overrides, *extra])
         except (HydraException, OmegaConfBaseException) as exc:
             def known() -> list[str]:
                 base = compose(PRIMARY_CONFIG_NAME, overrides=extra)

@@ -24,6 +24,14 @@ def test_basic_sweep_records_every_job_and_ranks_them(cli, tmp_path):
     assert len(listed) == 4
 
 
+def test_sweep_summary_reads_the_store_the_config_names(cli, tmp_path):
+    out = cli("run", "-m", *FAST, "store.url=sqlite:///elsewhere.db", "model.params.num_leaves=7,15")
+    assert out.returncode == 0, out.stderr
+    assert "2 jobs, 2 succeeded, 0 failed" in out.stdout
+    assert len(store_rows(tmp_path / "elsewhere.db", "select id from runs")) == 2
+    assert not (tmp_path / "runs" / "lineage.db").exists()
+
+
 def test_failing_job_is_recorded_and_others_finish(cli, tmp_path):
     out = cli("run", "-m", *FAST, "target=default,grade")
     assert out.returncode == 1
