@@ -135,6 +135,7 @@ def _run_single(conf_dir: str, overrides: list[str], user_overrides: list[str]) 
     after driftline's own check: ~0.15 s each.  This does what ``Hydra.run`` does, from one
     composition, and turns a composition error into one ConfigError line.
     """
+    from hydra import version
     from hydra._internal.callbacks import Callbacks
     from hydra._internal.hydra import Hydra
     from hydra._internal.utils import create_automatic_config_search_path
@@ -146,8 +147,6 @@ def _run_single(conf_dir: str, overrides: list[str], user_overrides: list[str]) 
     from omegaconf.errors import OmegaConfBaseException
 
     from engine.hydra_errors import dotted_keys, translate_compose_error
-
-    from hydra import version
 
     version.setbase(HYDRA_VERSION_BASE)
     search_path = create_automatic_config_search_path(__file__, None, conf_dir)

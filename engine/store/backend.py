@@ -148,7 +148,8 @@ class AlchemyReader:
 # -- writing ----------------------------------------------------------------------------
 class WriteConn:
     """One write transaction, the same for sqlite3 and SQLAlchemy: portable SQL with
-    ``:name`` parameters.  Subclasses implement :meth:`execute` and :meth:`executemany`."""
+    ``:name`` parameters.  Subclasses implement :meth:`execute`, :meth:`executemany` and
+    :meth:`fetch`."""
 
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> int:
         """Run one statement; return the number of rows it changed."""

@@ -4,8 +4,8 @@ Every method is one short transaction and returns plain dicts; no session or ORM
 escapes.  Database errors become one-line :class:`StoreError` s here, at the boundary.
 Reads (``list_runs``, ``get_run``, ``resolve``, ``get_profiles``, ``list_aliases``, the
 drift checks) and writes of a SQLite file use the standard library only (see ``backend``),
-so neither listing runs nor recording one imports SQLAlchemy.  Aliases, profiles, drift checks and
-finding runs (filters, metric order, data use) live in modules of their own (``aliases``,
+so neither listing runs nor recording one imports SQLAlchemy.  Aliases, profiles, drift
+checks and finding runs (filters, metric order, data use) live in modules of their own (``aliases``,
 ``profiles``, ``drift_records``, ``search``).
 
 A run left ``running`` by a process of this host that no longer exists is reported and
@@ -56,7 +56,8 @@ class LineageStore:
     Open with :meth:`open`; use as a context manager or call :meth:`close`.
     """
 
-    def __init__(self, url: str, reader: Any, engine: Engine | None, write_url: str):
+    def __init__(self, url: str, reader: Any, writer: Any, engine: Engine | None,
+                 write_url: str):
         """Internal: use :meth:`LineageStore.open`."""
         self.url = url
         self._where = backend.display_url(url)
@@ -64,8 +65,9 @@ class LineageStore:
         self._engine = engine
         self._write_url = write_url
         self._write_engine: Engine | None = None
-        path = backend.sqlite_file(write_url, plain=True) if engine is None else None
-        self._writer: Any = None if path is None else backend.SqliteWriter(path)
+        # Write transactions: sqlite3 for a plain SQLite file, else SQLAlchemy (made on the
+        # first write, see _transactions).
+        self._writer: Any = writer
         self._host = socket.gethostname()
         self._closed = False
 
@@ -86,12 +88,14 @@ class LineageStore:
         with _boundary(action):
             if path is not None and backend.sqlite_file(url, plain=True) is not None:
                 reader: Any = backend.SqliteReader(path)
+                writer: Any = backend.SqliteWriter(path)
                 write_url = f"sqlite:///{path}"
             else:
                 engine = _create_engine(url, action)
                 reader = backend.AlchemyReader(engine)
+                writer = None
                 write_url = url
-        store = cls(url, reader, engine, write_url)
+        store = cls(url, reader, writer, engine, write_url)
         try:
             store._ensure_schema()
         except BaseException:
