@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,12 +13,17 @@ import polars as pl
 
 from engine.errors import ConfigError, DataError, did_you_mean
 from engine.kinds.metric import Metric
+from engine.kinds.model import Model
 from engine.registry import Registry
+
+log = logging.getLogger("driftline")
 
 #: The slice label of metrics computed on a whole split.
 OVERALL = ""
 # Slices with fewer rows than this are skipped (their metrics would be noise).
 MIN_SLICE_ROWS = 20
+# Rows on which a model's kept training predictions must equal predict() to be used.
+CHECK_ROWS = 256
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,51 @@ def evaluate(metrics: Mapping[str, Metric], split: str, y_true: np.ndarray,
             values += [MetricValue(split, label, n, _score(m, y_true[mask], y_score[mask], task))
                        for n, m in metrics.items()]
     return values
+
+
+def score_split(model: Model, metrics: Mapping[str, Metric], role: str, part: pl.DataFrame,
+                y: np.ndarray, features: list[str], task: str, slice_by: list[str], *,
+                train_rows: int | None, seed: int) -> tuple[np.ndarray, list[MetricValue]]:
+    """The model's scores of one split and its metrics (overall and per slice).
+
+    The train split is scored on a seeded sample of ``train_rows`` rows (all rows when
+    ``train_rows`` is 0/None or not smaller than the split), from :func:`train_scores`.
+    """
+    from engine.sampling import sample_rows
+
+    slices = slice_columns(part, slice_by)
+    if role != "train":
+        scores = model.predict(part.select(features))
+        return scores, evaluate(metrics, role, y, scores, task, slices)
+    rows = None
+    if train_rows and part.height > train_rows:
+        rows = sample_rows(part.height, train_rows, seed)
+        y = y[rows]
+        slices = {column: series.gather(rows) for column, series in slices.items()}
+    scores = train_scores(model, part, features, rows, seed)
+    return scores, evaluate(metrics, role, y, scores, task, slices)
+
+
+def train_scores(model: Model, train: pl.DataFrame, features: list[str],
+                 rows: np.ndarray | None, seed: int) -> np.ndarray:
+    """The model's scores of the train split's rows (all of them, or those at ``rows``).
+
+    They are the model's own training predictions when it kept them and they equal
+    ``predict`` exactly on a seeded sample of ``CHECK_ROWS`` rows; else ``predict``.
+    """
+    from engine.sampling import sample_rows
+
+    at = (lambda positions: positions) if rows is None else (lambda positions: rows[positions])
+    n = train.height if rows is None else len(rows)
+    kept = model.training_predictions()
+    if kept is not None and len(kept) == train.height:
+        kept = kept if rows is None else kept[rows]
+        check = sample_rows(n, min(CHECK_ROWS, n), seed)
+        if np.array_equal(model.predict(train[at(check)].select(features)), kept[check]):
+            return kept
+        log.debug("the model's training predictions differ from predict(); predicting again")
+    features_only = train.select(features)
+    return model.predict(features_only if rows is None else features_only[rows])
 
 
 def slice_columns(frame: pl.DataFrame, slice_by: list[str]) -> dict[str, pl.Series]:

@@ -138,11 +138,12 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
     from engine.datahash import HASH_SCHEME, hash_frame
     from engine.drift.compare import DriftSettings
     from engine.drift.profile import output_profile, profile_frame
-    from engine.evaluation import build_metrics, evaluate, primary_metric, slice_columns
+    from engine.evaluation import build_metrics, primary_metric, score_split, slice_columns
     from engine.kinds.model import TrainingData
     from engine.model_io import save_model
     from engine.progress import StageReporter
     from engine.runconf import parse_run_conf
+    from engine.sampling import sample_rows
     from engine.targets import choose_features, fit_target
     from engine.validation import build_schema, validate
 
@@ -211,7 +212,7 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
         # The training split's profile is the drift baseline: no one keeps reference data.
         train = parts["train"].select([*features, conf.target])
         if train.height > PROFILE_MAX_ROWS:
-            train = train[_sample_rows(train.height, PROFILE_MAX_ROWS, conf.seed)]
+            train = train[sample_rows(train.height, PROFILE_MAX_ROWS, conf.seed)]
         train_profiles = profile_frame(train, seed=conf.seed)
         store.record_profiles(req.run_id, "train", [p.to_dict() for p in train_profiles.values()])
 
@@ -230,13 +231,10 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
         values = []
         scores = {}
         for role, part in parts.items():
-            y = targets[role]
-            if role == "train" and conf.metrics.train_rows and part.height > conf.metrics.train_rows:
-                rows = _sample_rows(part.height, conf.metrics.train_rows, conf.seed)
-                part, y = part[rows], y[rows]
-            scores[role] = model.predict(part.select(features))
-            values += evaluate(metrics, role, y, scores[role], conf.task,
-                               slice_columns(part, slices))
+            scores[role], split_values = score_split(
+                model, metrics, role, part, targets[role], features, conf.task,
+                conf.metrics.slice_by, train_rows=conf.metrics.train_rows, seed=conf.seed)
+            values += split_values
         # The last split (test, else valid, else train) gives the primary metric and the
         # recorded output distribution.
         final = "test" if "test" in parts else "valid" if "valid" in parts else "train"
@@ -253,14 +251,6 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
         store.record_metrics(req.run_id, [(v.split, v.slice, v.name, v.value) for v in values])
         store.record_profiles(req.run_id, "output", [p.to_dict() for p in outputs.values()])
     out.timings = reporter.timings
-
-
-def _sample_rows(height: int, size: int, seed: int) -> Any:
-    """Seeded row positions, in increasing order (the sample keeps the frame's order)."""
-    import numpy as np
-
-    rng = np.random.default_rng([seed, height, size])
-    return np.sort(rng.choice(height, size=size, replace=False))
 
 
 def _collect(frame: Any, where: str) -> Any:

@@ -87,15 +87,18 @@ class _SklearnMetric(Metric):
             if bad.any():
                 raise DataError(f"metric '{self._name}': y_true of a {task} task must be class "
                                 f"codes 0..{k - 1}; found {float(y_true[bad][0]):g}.")
-            y_true = y_true.astype(np.int64)
+            # The smallest integer type that holds the codes: scikit-learn finds the labels
+            # with np.unique, whose sort is a fast radix sort for 1- and 2-byte integers.
+            y_true = y_true.astype(np.min_scalar_type(k - 1))
         return y_true, y_score
 
 
 def _labels(y_score: np.ndarray, task: str, threshold: float) -> np.ndarray:
-    """Predicted classes: P(1) >= threshold for binary, the most probable class otherwise."""
+    """Predicted classes: P(1) >= threshold for binary, the most probable class otherwise
+    (in the smallest integer type that holds them, as ``y_true``)."""
     if task == "binary":
-        return (y_score >= threshold).astype(np.int64)
-    return np.argmax(y_score, axis=1)
+        return (y_score >= threshold).astype(np.uint8)
+    return np.argmax(y_score, axis=1).astype(np.min_scalar_type(y_score.shape[1] - 1))
 
 
 class AUC(_SklearnMetric):

@@ -60,6 +60,15 @@ class Model(Component):
     def predict(self, frame: pl.DataFrame) -> np.ndarray:
         raise NotImplementedError
 
+    def training_predictions(self) -> np.ndarray | None:
+        """Optional: what :meth:`predict` returns for the training rows, in their order, if
+        training produced it anyway (boosting libraries keep these scores); None otherwise.
+
+        The engine scores the train split with these instead of predicting again, after
+        checking on a sample of rows that they equal :meth:`predict` exactly.
+        """
+        return None
+
     def dumps(self) -> bytes:
         """The trained model in its own format; identical training gives identical bytes."""
         raise NotImplementedError

@@ -146,6 +146,7 @@ class LightGBMModel(Model):
         self._booster: lgb.Booster | None = None
         self._encoder: _Encoder | None = None
         self._facts: dict[str, Any] = {}
+        self._train_scores: np.ndarray | None = None
 
     # -- training ---------------------------------------------------------------------
     def fit(self, data: TrainingData, ctx: RunContext) -> None:
@@ -165,7 +166,8 @@ class LightGBMModel(Model):
                 self.params.early_stopping_rounds, first_metric_only=True, verbose=False))
         booster = _lgb_call("train the model", keys, params, lambda: lgb.train(
             params, train_set, num_boost_round=total, valid_sets=valid_sets,
-            valid_names=["valid"] * len(valid_sets), callbacks=callbacks))
+            valid_names=["valid"] * len(valid_sets), callbacks=callbacks,
+            keep_training_booster=True))
         done = booster.current_iteration()
         best = booster.best_iteration if valid_sets and booster.best_iteration > 0 else done
         if progress is not None and done < total:
@@ -174,6 +176,7 @@ class LightGBMModel(Model):
                  "objective": params["objective"]}
         text = _without_runtime_params(booster.model_to_string(num_iteration=best))
         self._set_trained(text, encoder, facts)
+        self._train_scores = _training_scores(booster, text) if best == done else None
 
     def _valid_sets(self, data: TrainingData, encoder: _Encoder, n_classes: int,
                     train_set: lgb.Dataset) -> list[lgb.Dataset]:
@@ -227,6 +230,16 @@ class LightGBMModel(Model):
             return np.empty((0, self._facts["n_classes"]) if multiclass else (0,))
         out = _lgb_call("predict", {}, {}, lambda: booster.predict(x))
         return np.asarray(out, dtype=np.float64)
+
+    def training_predictions(self) -> np.ndarray | None:
+        """LightGBM's own scores of the training rows (kept while boosting, so free).
+
+        Only for plain gradient boosting whose every round is kept: the scores are then
+        exactly what :meth:`predict` returns for those rows.  Not after early stopping
+        (the booster scored rounds the model drops), nor for dart, rf or linear trees
+        (their scores differ from a prediction in the last bits).
+        """
+        return self._train_scores
 
     def dumps(self) -> bytes:
         self._trained()
@@ -483,6 +496,23 @@ def _lightgbm_aliases() -> dict[str, list[str]] | None:
 
 # Parameters that describe how training ran, not the model; dropped from the saved text.
 _RUNTIME_PARAMS = ("num_threads",)
+
+
+def _training_scores(booster: lgb.Booster, text: str) -> np.ndarray | None:
+    """The booster's scores of its training rows, in ``predict``'s shape; None when they are
+    not exactly what the saved model predicts (see ``training_predictions``)."""
+    if "\n[boosting: gbdt]\n" not in text or "\n[linear_tree: 0]\n" not in text:
+        return None
+    kept: list[np.ndarray] = []
+
+    def keep(scores: np.ndarray, _data: Any) -> tuple[str, float, bool]:
+        kept.append(np.array(scores, dtype=np.float64, order="C"))  # a copy: LightGBM reuses it
+        return "kept", 0.0, True
+
+    # eval_train hands a custom metric the training scores LightGBM kept while boosting
+    # (with the objective's transform applied: probabilities for binary and multiclass).
+    booster.eval_train(feval=keep)
+    return kept[0] if kept else None
 
 
 def _without_runtime_params(text: str) -> str:

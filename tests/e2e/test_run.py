@@ -7,6 +7,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import FAST, store_rows
 
 
@@ -35,6 +37,17 @@ def test_demo_run_records_lineage(cli, tmp_path):
     assert any(m["slice"].startswith("grade=") for m in shown["metrics"])
     assert (tmp_path / "runs" / "lineage.db").exists()
     assert model_file.parent.parent.parent == tmp_path / "runs"
+
+
+@pytest.mark.parametrize("slice_by", ["[]", "[grade]"])
+def test_train_metrics_on_a_sample_of_the_train_split(cli, slice_by):
+    out = cli("run", *FAST, "metrics.train_rows=400", f"metrics.slice_by={slice_by}")
+    assert out.returncode == 0, out.stderr
+    shown = cli.json("show", "latest")
+    train = [m for m in shown["metrics"] if m["split"] == "train"]
+    assert {m["name"] for m in train if m["slice"] == ""} >= {"auc", "logloss"}
+    # 400 rows over the grades: some grade slices have enough rows to be scored.
+    assert any(m["slice"].startswith("grade=") for m in train) == (slice_by != "[]")
 
 
 def test_same_config_and_data_give_identical_model_and_metrics(cli):

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from engine.pipeline import _sample_rows, config_hash
+from engine.pipeline import config_hash
+from engine.sampling import sample_rows as _sample_rows
 
 
 def test_sample_rows_is_seeded_sorted_and_unique():

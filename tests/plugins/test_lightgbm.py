@@ -398,3 +398,51 @@ def test_model_file_does_not_depend_on_thread_count():
         digests.add(hashlib.sha256(model.dumps()).hexdigest())
         assert "[num_threads:" not in model.dumps().decode()
     assert len(digests) == 1
+
+
+# -- training predictions ----------------------------------------------------------------
+def _fitted(task: str, **node) -> tuple[LightGBMModel, TrainingData]:
+    frame, score = make_frame(N_TRAIN, seed=8)
+    if task == "binary":
+        y, n_classes = binary_target(score, seed=9), 2
+    elif task == "multiclass":
+        y, n_classes = np.digitize(score, np.quantile(score, [1 / 3, 2 / 3])), 3
+    else:
+        y, n_classes = 10 * score, 1
+    data = split(frame, y, task, n_classes)
+    model = build(**{**REFERENCE_PARAMS, **node})
+    model.fit(data, ctx())
+    return model, data
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_training_predictions_are_exactly_predict_on_the_training_rows(task):
+    # Bagging is on: rows left out of a round's bag must be scored by its tree too.
+    model, data = _fitted(task)
+    kept = model.training_predictions()
+    assert kept is not None
+    assert np.array_equal(kept, model.predict(data.train))
+    reloaded = LightGBMModel.loads(model.dumps(), model.metadata())
+    assert np.array_equal(kept, reloaded.predict(data.train))
+
+
+@pytest.mark.parametrize("extra", [
+    {"boosting": "dart"},
+    {"boosting": "rf"},
+    {"linear_tree": True},
+], ids=["dart", "rf", "linear-trees"])
+def test_no_training_predictions_where_they_differ_from_predict(extra):
+    model, _ = _fitted("regression", params={**REFERENCE_PARAMS["params"], "extra": extra})
+    assert model.training_predictions() is None
+
+
+def test_no_training_predictions_when_early_stopping_drops_rounds():
+    data = binary_data(with_valid=True)[0]
+    model = build(num_boost_round=150, early_stopping_rounds=5, params={"learning_rate": 0.5})
+    model.fit(data, ctx())
+    assert model.summary()["n_trees"] < 150
+    assert model.training_predictions() is None
+
+
+def test_a_loaded_model_has_no_training_predictions(reference):
+    assert LightGBMModel.loads(reference.dumps(), reference.metadata()).training_predictions() is None
