@@ -72,15 +72,15 @@ def dtype_name(dtype: pl.DataType) -> str | None:
 
 
 def _numeric_range(series: pl.Series, has_nan: bool) -> dict[str, Any]:
-    """Observed min and max.  NaN passes ``ge`` but fails ``le`` in polars' ordering, so a
-    column holding NaN gets no upper bound."""
+    """Observed min and max: one ``in_range`` check (one pass over the column when the
+    data is validated, where ``ge`` plus ``le`` take two).  NaN passes ``ge`` but fails
+    ``le`` in polars' ordering, so a column holding NaN gets only a lower bound."""
     lo, hi = series.min(), series.max()
-    checks: dict[str, Any] = {}
-    if lo is not None and not (isinstance(lo, float) and math.isnan(lo)):
-        checks["ge"] = lo
-    if hi is not None and not has_nan and not (isinstance(hi, float) and math.isnan(hi)):
-        checks["le"] = hi
-    return checks
+    has_lo = lo is not None and not (isinstance(lo, float) and math.isnan(lo))
+    has_hi = hi is not None and not has_nan and not (isinstance(hi, float) and math.isnan(hi))
+    if has_lo and has_hi:
+        return {"in_range": {"min": lo, "max": hi}}
+    return {"ge": lo} if has_lo else {}
 
 
 def _category_set(series: pl.Series, max_categories: int) -> dict[str, Any]:

@@ -158,7 +158,8 @@ def test_schema_infer_prints_a_schema_the_data_passes(cli, tmp_path):
     assert node["kind"] == "yaml"
     assert node["columns"]["grade"]["checks"]["isin"] == list("ABCDEFG")
     frame = pl.read_parquet(tmp_path / "loans.parquet")
-    assert node["columns"]["age"]["checks"] == {"ge": frame["age"].min(), "le": frame["age"].max()}
+    assert node["columns"]["age"]["checks"] == {"in_range": {"min": frame["age"].min(),
+                                                              "max": frame["age"].max()}}
     (tmp_path / "conf" / "schema").mkdir(parents=True)
     (tmp_path / "conf" / "schema" / "mine.yaml").write_text(out.stdout)
     (tmp_path / "conf" / "config.yaml").write_text(

@@ -46,18 +46,19 @@ def test_dtypes_nulls_ranges_and_categories():
     assert node["kind"] == "yaml" and node["strict"] is False and node["coerce"] is False
     cols = node["columns"]
     assert cols["age"] == {"dtype": "Int64", "nullable": False,
-                           "checks": {"ge": min(AGES), "le": max(AGES)}}
+                           "checks": {"in_range": {"min": min(AGES), "max": max(AGES)}}}
     known = [v for v in INCOMES if v is not None]
     assert cols["income"] == {"dtype": "Float64", "nullable": True,
-                              "checks": {"ge": min(known), "le": max(known)}}
+                              "checks": {"in_range": {"min": min(known), "max": max(known)}}}
     assert cols["grade"] == {"dtype": "String", "nullable": True,
                              "checks": {"isin": sorted({g for g in GRADES if g is not None})}}
     assert cols["flag"] == {"dtype": "Boolean", "nullable": True}
     assert cols["day"] == {"dtype": "Date", "nullable": False}
     assert cols["stamp"] == {"dtype": "Datetime(ms)", "nullable": False}
-    assert cols["small"] == {"dtype": "UInt8", "nullable": False, "checks": {"ge": 1, "le": 3}}
+    assert cols["small"] == {"dtype": "UInt8", "nullable": False,
+                             "checks": {"in_range": {"min": 1, "max": 3}}}
     assert cols["ratio"] == {"dtype": "Float32", "nullable": False,
-                             "checks": {"ge": 0.125, "le": 1.5}}
+                             "checks": {"in_range": {"min": 0.125, "max": 1.5}}}
     assert cols["cat"] == {"dtype": "Categorical", "nullable": False, "checks": {"isin": ["x", "y"]}}
     # a dtype the yaml schema cannot name is left open
     assert cols["tags"] == {"nullable": False}
@@ -116,8 +117,8 @@ def test_awkward_values_survive_yaml():
     node = infer_schema(df)
     read_back, schema = schema_from_yaml(render_schema_yaml(node, source="x"))
     assert read_back["columns"]["s"]["checks"]["isin"] == sorted(values)
-    assert read_back["columns"]["big"]["checks"] == {"ge": 0, "le": 2**64 - 1}
-    assert read_back["columns"]["tiny"]["checks"] == {"ge": -math.inf, "le": math.inf}
+    assert read_back["columns"]["big"]["checks"] == {"in_range": {"min": 0, "max": 2**64 - 1}}
+    assert read_back["columns"]["tiny"]["checks"] == {"in_range": {"min": -math.inf, "max": math.inf}}
     assert schema.validate(df, lazy=True).equals(df)
 
 

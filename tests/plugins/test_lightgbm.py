@@ -445,4 +445,5 @@ def test_no_training_predictions_when_early_stopping_drops_rounds():
 
 
 def test_a_loaded_model_has_no_training_predictions(reference):
-    assert LightGBMModel.loads(reference.dumps(), reference.metadata()).training_predictions() is None
+    loaded = LightGBMModel.loads(reference.dumps(), reference.metadata())
+    assert loaded.training_predictions() is None
