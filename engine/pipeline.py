@@ -143,7 +143,7 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
     from engine.model_io import save_model
     from engine.progress import StageReporter
     from engine.runconf import parse_run_conf
-    from engine.sampling import sample_rows
+    from engine.sampling import sample_frame
     from engine.targets import choose_features, fit_target
     from engine.validation import build_schema, validate
 
@@ -210,9 +210,8 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
 
     with reporter.stage("profile"):
         # The training split's profile is the drift baseline: no one keeps reference data.
-        train = parts["train"].select([*features, conf.target])
-        if train.height > PROFILE_MAX_ROWS:
-            train = train[sample_rows(train.height, PROFILE_MAX_ROWS, conf.seed)]
+        train = sample_frame(parts["train"].select([*features, conf.target]),
+                             PROFILE_MAX_ROWS, conf.seed)
         train_profiles = profile_frame(train, seed=conf.seed)
         store.record_profiles(req.run_id, "train", [p.to_dict() for p in train_profiles.values()])
 

@@ -11,7 +11,11 @@ if TYPE_CHECKING:
 
 
 class Metric(Component):
-    """``compute`` gets the encoded target and what :meth:`Model.predict` returned."""
+    """``compute`` gets the encoded target and what :meth:`Model.predict` returned.
+
+    ``compute`` must depend only on its arguments: the engine may call it for several
+    metrics or slices at once, on different threads.
+    """
 
     #: Tasks this metric applies to.
     tasks: ClassVar[frozenset[str]] = frozenset()

@@ -6,11 +6,12 @@ import numpy as np
 import polars as pl
 import pytest
 
-from sklearn.metrics import mean_absolute_error
+from sklearn.metrics import accuracy_score, log_loss, mean_absolute_error, roc_auc_score
 
-from engine.evaluation import CHECK_ROWS, score_split, train_scores
+from engine.evaluation import (CHECK_ROWS, PARALLEL_MIN_ROWS, evaluate, score_split,
+                               train_scores)
 from engine.kinds.model import Model
-from plugins.metrics import MAE
+from plugins.metrics import AUC, MAE, Accuracy, LogLoss
 
 N = 5_000
 
@@ -106,3 +107,24 @@ def test_other_splits_and_small_train_splits_are_scored_whole(train, role, train
     assert np.array_equal(scores, expected(train))
     assert [(v.split, v.slice) for v in values] == [(role, "")]
     assert values[0].value == pytest.approx(mean_absolute_error(y, expected(train)), abs=1e-12)
+
+
+@pytest.mark.parametrize("n", [1_000, PARALLEL_MIN_ROWS + 1], ids=["one-thread", "threads"])
+def test_metrics_overall_then_per_slice_in_order_and_exact(n):
+    rng = np.random.default_rng(5)
+    y = (rng.random(n) < 0.3).astype(np.int64)
+    scores = np.clip(0.3 * y + 0.7 * rng.random(n), 0.0, 1.0)
+    groups = pl.Series("g", rng.choice(["b", "a", None], size=n))
+    metrics = {"auc": AUC(), "logloss": LogLoss(), "accuracy": Accuracy()}
+    values = evaluate(metrics, "test", y, scores, "binary", {"g": groups})
+    labels = ["", "g=<null>", "g=a", "g=b"]  # overall, then the categories sorted
+    assert [(v.split, v.slice, v.name) for v in values] == [
+        ("test", label, name) for label in labels for name in metrics]
+    masks = {"": np.ones(n, bool), "g=<null>": groups.is_null().to_numpy(),
+             "g=a": (groups == "a").fill_null(False).to_numpy(),
+             "g=b": (groups == "b").fill_null(False).to_numpy()}
+    for v in values:
+        yt, ys = y[masks[v.slice]], scores[masks[v.slice]]
+        want = {"auc": roc_auc_score(yt, ys), "logloss": log_loss(yt, ys),
+                "accuracy": accuracy_score(yt, ys >= 0.5)}[v.name]
+        assert v.value == pytest.approx(want, rel=1e-12, abs=1e-15), (v.slice, v.name)

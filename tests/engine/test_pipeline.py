@@ -21,3 +21,14 @@ def test_config_hash_is_sha256_of_canonical_json():
     config = {"b": [1, 2], "a": {"y": 1.5, "x": None}}
     expected = hashlib.sha256(b'{"a":{"x":null,"y":1.5},"b":[1,2]}').hexdigest()
     assert config_hash(config) == expected == config_hash(json.loads(json.dumps(config)))
+
+
+def test_sample_frame_is_the_gather_of_the_sampled_rows():
+    import polars as pl
+
+    from engine.sampling import sample_frame
+
+    frame = pl.DataFrame({"i": range(5_000), "s": [f"v{i % 7}" for i in range(5_000)]})
+    rows = np.sort(np.random.default_rng([9, 5_000, 300]).choice(5_000, 300, replace=False))
+    assert sample_frame(frame, 300, seed=9).equals(frame[rows])
+    assert sample_frame(frame, 5_000, seed=9) is frame
