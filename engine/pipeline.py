@@ -1,8 +1,11 @@
 """One run, start to finish: load, transform, validate, split, train, evaluate, record.
 
-Every stage is recorded in the lineage store as it completes.  The run is recorded as
-``running`` first and finished as ``succeeded`` only after everything else is written; any
-error finishes it as ``failed`` with the error, so nothing is ever half-recorded as done.
+Every stage is recorded in the lineage store as it completes.  Hashing the split parts
+and profiling the train part (the drift baseline) run beside training, in the moments it
+leaves the cores idle (:mod:`engine.background`); they are recorded when training ends,
+also when it failed.  The run is recorded as ``running`` first and finished as
+``succeeded`` only after everything else is written; any error finishes it as ``failed``
+with the error, so nothing is ever half-recorded as done.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from engine.registry import Registry
 
 log = logging.getLogger("driftline")
 
-STAGES = ("load data", "transform and validate", "split", "profile", "train", "evaluate", "record")
+STAGES = ("load data", "transform and validate", "split", "train", "evaluate", "record")
+#: Timing key of the work done beside training (``RunOutcome.background_timings``).
+BESIDE_TRAINING = "hash parts and profile train (beside training)"
 # The drift baseline profiles a seeded sample of at most this many training rows: beyond
 # it, tests gain nothing measurable and profiling time grows with the rows.
 PROFILE_MAX_ROWS = 250_000
@@ -66,6 +71,8 @@ class RunOutcome:
     model_sha256: str | None = None
     error: BaseException | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    # Work that ran beside the stages (its time overlaps theirs).
+    background_timings: dict[str, float] = field(default_factory=dict)
 
 
 def config_hash(config: dict[str, Any]) -> str:
@@ -133,17 +140,15 @@ def _plugin_distributions(req: RunRequest) -> list[str]:
 
 
 def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
-    import polars as pl
-
-    from engine.datahash import HASH_SCHEME, hash_frame
+    from engine.background import Background
+    from engine.datahash import HASH_SCHEME, FrameHash, hash_frame
     from engine.drift.compare import DriftSettings
-    from engine.drift.profile import output_profile, profile_frame
+    from engine.drift.profile import output_profile
     from engine.evaluation import build_metrics, primary_metric, score_split, slice_columns
     from engine.kinds.model import TrainingData
     from engine.model_io import save_model
     from engine.progress import StageReporter
     from engine.runconf import parse_run_conf
-    from engine.sampling import sample_frame
     from engine.targets import choose_features, fit_target
     from engine.validation import build_schema, validate
 
@@ -167,19 +172,20 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
     primary = primary_metric(conf.task, conf.metrics.primary, metrics)
     DriftSettings.from_config(conf.drift)  # a drift setting mistake fails now, not at check time
 
-    def record_data(role: str, frame: pl.DataFrame, description: dict[str, Any]) -> str:
-        digest = hash_frame(frame)
+    def record_data(role: str, digest: FrameHash, description: dict[str, Any]) -> None:
         store.record_dataset(req.run_id, role, hash=digest.hash, hash_scheme=HASH_SCHEME,
-                             source=description, n_rows=frame.height, n_cols=frame.width,
+                             source=description, n_rows=digest.n_rows,
+                             n_cols=len(digest.columns),
                              columns=[c.as_dict() for c in digest.columns])
-        return digest.hash
 
     with reporter.stage("load data"):
         raw = _collect(source.load(ctx), "data")
         if raw.height == 0:
             raise DataError(f"the data has no rows (key: data, {_describe(source)}); "
                             f"check the file or query.")
-        source_hash = record_data("source", raw, source.describe())
+        source_digest = hash_frame(raw)
+        source_hash = source_digest.hash
+        record_data("source", source_digest, source.describe())
         if req.expected_source_hash and source_hash != req.expected_source_hash:
             raise DataError(
                 f"the data changed since run {req.parent_run_id or ''}: its source hash was "
@@ -205,51 +211,100 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
         for role, part in parts.items():
             if part.height == 0:
                 raise DataError(f"the {role} split is empty (key: split); adjust the split sizes.")
-            record_data(role, part, {"split": splitter.describe(), "of": source_hash})
             log.info("    %s: %d rows", role, part.height)
 
-    with reporter.stage("profile"):
-        # The training split's profile is the drift baseline: no one keeps reference data.
-        train = sample_frame(parts["train"].select([*features, conf.target]),
-                             PROFILE_MAX_ROWS, conf.seed)
-        train_profiles = profile_frame(train, seed=conf.seed)
-        store.record_profiles(req.run_id, "train", [p.to_dict() for p in train_profiles.values()])
+    def record_beside(described: _DescribedParts) -> None:
+        for role, digest in described.hashes.items():
+            record_data(role, digest, {"split": splitter.describe(), "of": source_hash})
+        store.record_profiles(req.run_id, "train", [p.to_dict() for p in described.profiles])
+        out.background_timings[BESIDE_TRAINING] = described.seconds
 
-    with reporter.stage("train"):
-        targets = {role: encoding.encode(part[conf.target]) for role, part in parts.items()}
-        data = TrainingData(train=parts["train"], y_train=targets["train"], features=features,
-                            categorical=categorical, task=conf.task, n_classes=encoding.n_classes,
-                            valid=parts.get("valid"), y_valid=targets.get("valid"))
-        model.fit(data, ctx)
-        saved = save_model(model, req.run_dir, extra={
-            "run_id": req.run_id, "target": conf.target, "features": features,
-            "categorical": categorical, "target_encoding": encoding.as_dict()})
-        out.model_path, out.model_sha256 = saved.path, saved.sha256
+    # Hashing the parts and profiling the train part (the drift baseline) are not needed to
+    # train: they use the moments training leaves the cores idle (engine.background).
+    with Background(_describe_parts, parts, [*features, conf.target], conf.seed,
+                    name="driftline-parts") as beside:
+        try:
+            with reporter.stage("train"):
+                targets = {role: encoding.encode(part[conf.target])
+                           for role, part in parts.items()}
+                data = TrainingData(train=parts["train"], y_train=targets["train"],
+                                    features=features, categorical=categorical, task=conf.task,
+                                    n_classes=encoding.n_classes, valid=parts.get("valid"),
+                                    y_valid=targets.get("valid"))
+                model.fit(data, ctx)
+                saved = save_model(model, req.run_dir, extra={
+                    "run_id": req.run_id, "target": conf.target, "features": features,
+                    "categorical": categorical, "target_encoding": encoding.as_dict()})
+                out.model_path, out.model_sha256 = saved.path, saved.sha256
 
-    with reporter.stage("evaluate"):
-        values = []
-        scores = {}
-        for role, part in parts.items():
-            scores[role], split_values = score_split(
-                model, metrics, role, part, targets[role], features, conf.task,
-                conf.metrics.slice_by, train_rows=conf.metrics.train_rows, seed=conf.seed)
-            values += split_values
-        # The last split (test, else valid, else train) gives the primary metric and the
-        # recorded output distribution.
-        final = "test" if "test" in parts else "valid" if "valid" in parts else "train"
-        outputs = output_profile(scores[final], conf.task, encoding.classes, seed=conf.seed)
-        out.metrics = {f"{v.split}/{v.name}": v.value for v in values if v.slice == ""}
-        key = f"{final}/{primary}"
-        out.primary = (key, out.metrics[key])
-        out.higher_is_better = metrics[primary].higher_is_better
+            with reporter.stage("evaluate"):
+                values = []
+                scores = {}
+                for role, part in parts.items():
+                    scores[role], split_values = score_split(
+                        model, metrics, role, part, targets[role], features, conf.task,
+                        slices, train_rows=conf.metrics.train_rows, seed=conf.seed)
+                    values += split_values
+                # The last split (test, else valid, else train) gives the primary metric and
+                # the recorded output distribution.
+                final = "test" if "test" in parts else "valid" if "valid" in parts else "train"
+                outputs = output_profile(scores[final], conf.task, encoding.classes,
+                                         seed=conf.seed)
+                out.metrics = {f"{v.split}/{v.name}": v.value for v in values if v.slice == ""}
+                key = f"{final}/{primary}"
+                out.primary = (key, out.metrics[key])
+                out.higher_is_better = metrics[primary].higher_is_better
+        except Exception:
+            # The data a run saw is recorded also when training or evaluation failed.
+            described = _result_or_none(beside)
+            if described is not None:
+                record_beside(described)
+            raise
 
-    with reporter.stage("record"):
-        store.record_model(req.run_id, path=str(saved.path), sha256=saved.sha256,
-                           format=saved.format, size_bytes=saved.size_bytes,
-                           feature_names=features, summary=_jsonable(model.summary()))
-        store.record_metrics(req.run_id, [(v.split, v.slice, v.name, v.value) for v in values])
-        store.record_profiles(req.run_id, "output", [p.to_dict() for p in outputs.values()])
+        with reporter.stage("record"):
+            record_beside(beside.result())
+            store.record_model(req.run_id, path=str(saved.path), sha256=saved.sha256,
+                               format=saved.format, size_bytes=saved.size_bytes,
+                               feature_names=features, summary=_jsonable(model.summary()))
+            store.record_metrics(req.run_id, [(v.split, v.slice, v.name, v.value)
+                                              for v in values])
+            store.record_profiles(req.run_id, "output", [p.to_dict() for p in outputs.values()])
     out.timings = reporter.timings
+
+
+@dataclass
+class _DescribedParts:
+    hashes: dict[str, Any]        # role -> FrameHash
+    profiles: list[Any]           # ColumnProfile of each train column
+    seconds: float
+
+
+def _describe_parts(cancelled: Any, parts: dict[str, Any], columns: list[str],
+                    seed: int) -> _DescribedParts:
+    """Hash every split part; profile (a sample of) the train part's ``columns``."""
+    import time
+
+    from engine.background import Cancelled
+    from engine.datahash import hash_frame
+    from engine.drift.profile import profile_frame
+    from engine.sampling import sample_frame
+
+    start = time.perf_counter()
+    hashes = {}
+    for role, part in parts.items():
+        if cancelled.is_set():
+            raise Cancelled()
+        hashes[role] = hash_frame(part)
+    train = sample_frame(parts["train"].select(columns), PROFILE_MAX_ROWS, seed)
+    profiles = list(profile_frame(train, seed=seed).values())
+    return _DescribedParts(hashes, profiles, time.perf_counter() - start)
+
+
+def _result_or_none(job: Any) -> Any:
+    try:
+        return job.result()
+    except Exception:
+        return None
 
 
 def _collect(frame: Any, where: str) -> Any:
@@ -273,7 +328,8 @@ def _summary(out: RunOutcome) -> dict[str, Any]:
     return {"primary": list(out.primary) if out.primary else None,
             "higher_is_better": out.higher_is_better,
             "model_path": str(out.model_path) if out.model_path else None,
-            "timings": {k: round(v, 3) for k, v in out.timings.items()}}
+            "timings": {k: round(v, 3) for k, v in out.timings.items()},
+            "background_timings": {k: round(v, 3) for k, v in out.background_timings.items()}}
 
 
 def _jsonable(value: Any) -> Any:

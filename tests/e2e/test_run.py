@@ -201,7 +201,7 @@ def test_the_command_exits_with_its_code_and_everything_written(cli, tmp_path):
     assert out.stdout.rstrip().splitlines()[-1].startswith("  details  driftline show ")
     [log_file] = tmp_path.glob("runs/*/*/driftline.log")
     last = log_file.read_text().rstrip().splitlines()[-1]
-    assert re.search(r"\[7/7\] record done in \d+\.\d\ds$", last), last
+    assert re.search(r"\[6/6\] record done in \d+\.\d\ds$", last), last
     assert store_rows(tmp_path / "runs" / "lineage.db", "select status from runs") == [
         ("succeeded",)]
     assert cli("run", *FAST, "model.params.num_leaves=one").returncode == 2
