@@ -1,9 +1,11 @@
 """Work done in the idle moments of the cores while the calling thread does the main work.
 
-Why: LightGBM's threads leave the cores idle for part of every boosting round (serial
-steps between parallel ones).  A run's bookkeeping that training does not need (hashing
-the split parts, profiling the training data) can use those moments instead of adding
-its time before or after training.
+Why: a run leaves cores idle at two times.  Building its components imports LightGBM,
+scikit-learn and pandera on one core (most of a second): reading and hashing the data can
+use the other one meanwhile.  LightGBM's threads leave the cores idle for part of every
+boosting round (serial steps between parallel ones): the bookkeeping training does not
+need (hashing the split parts, profiling the training data) can use those moments
+instead of adding its time before or after training.
 
 How, and why this way:
 

@@ -29,6 +29,7 @@ log = logging.getLogger("driftline")
 STAGES = ("load data", "transform and validate", "split", "train", "evaluate", "record")
 #: Timing key of the work done beside training (``RunOutcome.background_timings``).
 BESIDE_TRAINING = "hash parts and profile train (beside training)"
+LOAD_BESIDE = "read and hash the data (beside building components)"
 # The drift baseline profiles a seeded sample of at most this many training rows: beyond
 # it, tests gain nothing measurable and profiling time grows with the rows.
 PROFILE_MAX_ROWS = 250_000
@@ -141,7 +142,7 @@ def _plugin_distributions(req: RunRequest) -> list[str]:
 
 def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
     from engine.background import Background
-    from engine.datahash import HASH_SCHEME, FrameHash, hash_frame
+    from engine.datahash import HASH_SCHEME, FrameHash
     from engine.drift.compare import DriftSettings
     from engine.drift.profile import output_profile
     from engine.evaluation import build_metrics, primary_metric, score_split, slice_columns
@@ -161,37 +162,40 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
     ctx = RunContext(seed=conf.seed, task=conf.task, target=conf.target, run_dir=req.run_dir,
                      base_dir=req.base_dir, num_threads=threads,
                      progress=reporter.progress)
-    # Build every component first: a config mistake fails before any work is done.
-    source = reg.create("source", conf.data, where="data")
-    transforms = [reg.create("transform", node, where=f"transforms.{name}")
-                  for name, node in conf.transforms.items()]
-    schema = build_schema(reg, conf.schema, where="schema")
-    splitter = reg.create("splitter", conf.split, where="split")
-    model = reg.create("model", conf.model, where="model")
-    metrics = build_metrics(reg, conf.task, getattr(conf.metrics, conf.task))
-    primary = primary_metric(conf.task, conf.metrics.primary, metrics)
-    DriftSettings.from_config(conf.drift)  # a drift setting mistake fails now, not at check time
-
     def record_data(role: str, digest: FrameHash, description: dict[str, Any]) -> None:
         store.record_dataset(req.run_id, role, hash=digest.hash, hash_scheme=HASH_SCHEME,
                              source=description, n_rows=digest.n_rows,
                              n_cols=len(digest.columns),
                              columns=[c.as_dict() for c in digest.columns])
 
-    with reporter.stage("load data"):
-        raw = _collect(source.load(ctx), "data")
-        if raw.height == 0:
-            raise DataError(f"the data has no rows (key: data, {_describe(source)}); "
-                            f"check the file or query.")
-        source_digest = hash_frame(raw)
-        source_hash = source_digest.hash
-        record_data("source", source_digest, source.describe())
-        if req.expected_source_hash and source_hash != req.expected_source_hash:
-            raise DataError(
-                f"the data changed since run {req.parent_run_id or ''}: its source hash was "
-                f"{req.expected_source_hash[:12]}, now {source_hash[:12]} ({_describe(source)}). "
-                f"Restore the data, or rerun with --allow-data-change.")
-        log.info("    %d rows x %d columns, data hash %s", raw.height, raw.width, source_hash[:12])
+    # Build every component first: a config mistake fails before any data is used.  The
+    # source is built first, and reading and hashing its data start at once, at idle
+    # priority (engine.background), on the core that building the other components
+    # (importing their libraries, on one core) leaves idle.
+    source = reg.create("source", conf.data, where="data")
+    with Background(_load_source, source, ctx, name="driftline-load") as loading:
+        transforms = [reg.create("transform", node, where=f"transforms.{name}")
+                      for name, node in conf.transforms.items()]
+        schema = build_schema(reg, conf.schema, where="schema")
+        splitter = reg.create("splitter", conf.split, where="split")
+        model = reg.create("model", conf.model, where="model")
+        metrics = build_metrics(reg, conf.task, getattr(conf.metrics, conf.task))
+        primary = primary_metric(conf.task, conf.metrics.primary, metrics)
+        DriftSettings.from_config(conf.drift)  # a drift setting mistake fails now, not later
+
+        with reporter.stage("load data"):
+            raw, source_digest, seconds = loading.result()
+            out.background_timings[LOAD_BESIDE] = seconds
+            source_hash = source_digest.hash
+            record_data("source", source_digest, source.describe())
+            if req.expected_source_hash and source_hash != req.expected_source_hash:
+                raise DataError(
+                    f"the data changed since run {req.parent_run_id or ''}: its source hash "
+                    f"was {req.expected_source_hash[:12]}, now {source_hash[:12]} "
+                    f"({_describe(source)}). Restore the data, or rerun with "
+                    f"--allow-data-change.")
+            log.info("    %d rows x %d columns, data hash %s", raw.height, raw.width,
+                     source_hash[:12])
 
     with reporter.stage("transform and validate"):
         lazy = raw.lazy()
@@ -270,6 +274,20 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
                                               for v in values])
             store.record_profiles(req.run_id, "output", [p.to_dict() for p in outputs.values()])
     out.timings = reporter.timings
+
+
+def _load_source(cancelled: Any, source: Any, ctx: RunContext) -> tuple[Any, Any, float]:
+    """The source's data as a DataFrame, its hash, and the seconds both took."""
+    import time
+
+    from engine.datahash import hash_frame
+
+    start = time.perf_counter()
+    raw = _collect(source.load(ctx), "data")
+    if raw.height == 0:
+        raise DataError(f"the data has no rows (key: data, {_describe(source)}); "
+                        f"check the file or query.")
+    return raw, hash_frame(raw), time.perf_counter() - start
 
 
 @dataclass

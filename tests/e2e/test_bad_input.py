@@ -107,3 +107,16 @@ def test_unknown_run_reference(cli):
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [
         "driftline: error: no run matches 'ffffffff'. List runs with: driftline runs"]
+
+
+def test_a_config_mistake_is_reported_before_a_data_error(cli, tmp_path):
+    """The data is read while the model is built: when both are wrong, the config mistake
+    is the error (as if nothing had been read), and no dataset is recorded."""
+    write_files(tmp_path)
+    out = cli("run", *QUICK, "data=csv", "data.path=empty.csv", "+model.params.num_leavs=3")
+    assert out.returncode == 2
+    [line] = out.stderr.strip().splitlines()
+    assert "unknown parameter 'num_leavs'" in line and "empty.csv" not in line
+    store = tmp_path / "runs" / "lineage.db"
+    assert store_rows(store, "select status from runs") == [("failed",)]
+    assert store_rows(store, "select count(*) from run_datasets") == [(0,)]
