@@ -283,7 +283,8 @@ def section_title(threads: int, omp_policy: str) -> str:
 #: driftline stage -> (what it does, the bare phases doing the same job).  A stage not
 #: listed here (a newer driftline may add some) has no bare counterpart.
 STAGE_WORK = {
-    "load data": ("read + hash the table / read", ("read",)),
+    "load data": ("wait for the read + hash, done beside building the components / read",
+                  ("read",)),
     "transform and validate": ("transforms, schema validation / —", ()),
     "split": ("filter the parts / (in features)", ()),
     # Older driftline versions hashed the parts and profiled the train part in stages of
