@@ -169,11 +169,11 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
                              columns=[c.as_dict() for c in digest.columns])
 
     # Build every component first: a config mistake fails before any data is used.  The
-    # source is built first, and reading and hashing its data start at once, at idle
-    # priority (engine.background), on the core that building the other components
-    # (importing their libraries, on one core) leaves idle.
+    # source is built first, and reading and hashing its data start at once on a second
+    # thread (engine.background): building the other components imports their libraries
+    # on one core.
     source = reg.create("source", conf.data, where="data")
-    with Background(_load_source, source, ctx, name="driftline-load") as loading:
+    with Background(_load_source, source, ctx, idle=False, name="driftline-load") as loading:
         transforms = [reg.create("transform", node, where=f"transforms.{name}")
                       for name, node in conf.transforms.items()]
         schema = build_schema(reg, conf.schema, where="schema")
@@ -225,7 +225,7 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
 
     # Hashing the parts and profiling the train part (the drift baseline) are not needed to
     # train: they use the moments training leaves the cores idle (engine.background).
-    with Background(_describe_parts, parts, [*features, conf.target], conf.seed,
+    with Background(_describe_parts, parts, [*features, conf.target], conf.seed, idle=True,
                     name="driftline-parts") as beside:
         try:
             with reporter.stage("train"):
@@ -287,7 +287,8 @@ def _load_source(cancelled: Any, source: Any, ctx: RunContext) -> tuple[Any, Any
     if raw.height == 0:
         raise DataError(f"the data has no rows (key: data, {_describe(source)}); "
                         f"check the file or query.")
-    return raw, hash_frame(raw), time.perf_counter() - start
+    # One hashing thread: the other core is the one building the components.
+    return raw, hash_frame(raw, workers=1), time.perf_counter() - start
 
 
 @dataclass
@@ -299,7 +300,8 @@ class _DescribedParts:
 
 def _describe_parts(cancelled: Any, parts: dict[str, Any], columns: list[str],
                     seed: int) -> _DescribedParts:
-    """Hash every split part; profile (a sample of) the train part's ``columns``."""
+    """Hash every split part; profile (a sample of) the train part's ``columns``.  Runs at
+    idle priority, so it starts no threads of its own (see engine.background)."""
     import time
 
     from engine.background import Cancelled
@@ -312,9 +314,11 @@ def _describe_parts(cancelled: Any, parts: dict[str, Any], columns: list[str],
     for role, part in parts.items():
         if cancelled.is_set():
             raise Cancelled()
-        hashes[role] = hash_frame(part)
+        hashes[role] = hash_frame(part, workers=1)
+    if cancelled.is_set():
+        raise Cancelled()
     train = sample_frame(parts["train"].select(columns), PROFILE_MAX_ROWS, seed)
-    profiles = list(profile_frame(train, seed=seed).values())
+    profiles = list(profile_frame(train, seed=seed, threads=1).values())
     return _DescribedParts(hashes, profiles, time.perf_counter() - start)
 
 

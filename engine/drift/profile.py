@@ -200,11 +200,12 @@ def _opt(value: Any) -> float | None:
 
 
 # -- profiling a frame ---------------------------------------------------------------------
-def profile_frame(df: pl.DataFrame, columns: Mapping[str, str] | None = None, seed: int = 0
-                  ) -> dict[str, ColumnProfile]:
+def profile_frame(df: pl.DataFrame, columns: Mapping[str, str] | None = None, seed: int = 0,
+                  threads: int | None = None) -> dict[str, ColumnProfile]:
     """Profile the columns of ``df``: ``columns`` maps name -> kind (None: every column
     whose dtype is numeric or categorical, by dtype).  Seeded: same data and seed, same
-    profile."""
+    profile.  Numeric columns are counted on ``threads`` threads (None: one per core; 1:
+    in the calling thread, starting none)."""
     kinds = _resolve_kinds(df, columns)
     if not kinds:
         return {}
@@ -212,11 +213,16 @@ def profile_frame(df: pl.DataFrame, columns: Mapping[str, str] | None = None, se
     numeric = [c for c, k in kinds.items() if k == "numeric"]
     categorical = [c for c, k in kinds.items() if k == "categorical"]
     nulls = _null_counts(df, categorical)
-    with ThreadPoolExecutor(worker_threads()) as pool:
-        cat_job = pool.submit(_category_counts, df, categorical)
-        work = per_thread(lambda c, scratch: _numeric_profile(df[c], rows, seed, scratch))
-        num = dict(zip(numeric, pool.map(work, numeric)))
-        cats = cat_job.result()
+    work = per_thread(lambda c, scratch: _numeric_profile(df[c], rows, seed, scratch))
+    threads = worker_threads() if threads is None else threads
+    if threads <= 1:
+        cats = _category_counts(df, categorical)
+        num = {c: work(c) for c in numeric}
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            cat_job = pool.submit(_category_counts, df, categorical)
+            num = dict(zip(numeric, pool.map(work, numeric)))
+            cats = cat_job.result()
     out = {}
     for name, kind in kinds.items():
         base = {"name": name, "dtype": str(df.schema[name]), "kind": kind, "count": df.height}

@@ -1,10 +1,11 @@
-"""engine.background: work on an idle-priority thread, or in the caller where it cannot."""
+"""engine.background: work on a second thread; idle work is never waited for."""
 
 from __future__ import annotations
 
 import os
 import sys
 import threading
+import time
 
 import pytest
 
@@ -15,33 +16,68 @@ linux_only = pytest.mark.skipif(not idle_scheduling_available(),
                                 reason="SCHED_IDLE exists only on Linux")
 
 
-def where_it_ran(cancelled, box):
-    box["thread"] = threading.current_thread()
+def where_it_ran(cancelled, box, done=None):
+    box.setdefault("threads", []).append(threading.current_thread())
     box["policy"] = os.sched_getscheduler(0) if hasattr(os, "sched_getscheduler") else None
     box["interval"] = sys.getswitchinterval()
-    return "value"
+    if done is not None:
+        done.set()
+    return threading.current_thread().name
 
 
 @linux_only
-def test_work_runs_on_an_idle_priority_thread_with_a_short_switch_interval():
+def test_idle_work_done_in_time_comes_from_the_idle_thread():
     before = sys.getswitchinterval()
     box: dict = {}
-    with Background(where_it_ran, box) as job:
-        assert job.result() == "value"
-    assert box["thread"] is not threading.main_thread()
+    done = threading.Event()
+    with Background(where_it_ran, box, done, idle=True, name="idle-worker") as job:
+        assert done.wait(10)
+        job._finished.wait(10)  # the outcome is stored right after the function returns
+        assert job.result() == "idle-worker"
     assert box["policy"] == os.SCHED_IDLE
     assert box["interval"] == pytest.approx(background.SWITCH_INTERVAL_S)
-    assert sys.getswitchinterval() == before  # restored once the work is done
+    assert sys.getswitchinterval() == before  # restored once the result is taken
     assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the caller's policy is untouched
 
 
-def test_without_idle_scheduling_the_work_runs_in_the_caller(monkeypatch):
+@linux_only
+def test_idle_work_not_done_is_done_by_the_caller_and_the_thread_dropped():
+    release, started = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def slow(cancelled):
+        calls.append(threading.current_thread().name)
+        if threading.current_thread() is not threading.main_thread():
+            started.set()
+            release.wait(10)  # a thread the machine gives no time to
+            return "from the thread"
+        return "from the caller"
+
+    with Background(slow, idle=True, name="starved") as job:
+        assert started.wait(10)
+        assert job.result() == "from the caller"
+        assert job.cancelled.is_set()
+        release.set()
+        assert job.result() == "from the caller"  # the late thread does not replace it
+    assert calls == ["starved", "MainThread"]
+
+
+def test_ordinary_work_is_waited_for_on_its_thread():
+    box: dict = {}
+    with Background(where_it_ran, box, idle=False, name="ordinary") as job:
+        assert job.result() == "ordinary"
+    if idle_scheduling_available():
+        assert box["policy"] == os.SCHED_OTHER
+    assert box["interval"] == pytest.approx(background.SWITCH_INTERVAL_S)
+
+
+def test_without_idle_scheduling_idle_work_runs_in_the_caller(monkeypatch):
     monkeypatch.setattr(background, "idle_scheduling_available", lambda: False)
     box: dict = {}
-    with Background(where_it_ran, box) as job:
+    with Background(where_it_ran, box, idle=True) as job:
         assert box == {}  # nothing ran beside
-        assert job.result() == "value"
-    assert box["thread"] is threading.main_thread()
+        assert job.result() == "MainThread"
+    assert box["threads"] == [threading.main_thread()]
 
 
 @linux_only
@@ -51,16 +87,17 @@ def test_when_idle_scheduling_is_refused_the_work_runs_in_the_caller(monkeypatch
 
     monkeypatch.setattr(background.os, "sched_setscheduler", refuse)
     box: dict = {}
-    with Background(where_it_ran, box) as job:
-        assert job.result() == "value"
-    assert box["thread"] is threading.main_thread()
+    with Background(where_it_ran, box, idle=True) as job:
+        assert job.result() == "MainThread"
+    assert box["threads"] == [threading.main_thread()]
 
 
-def test_the_works_error_is_raised_by_result():
+@pytest.mark.parametrize("idle", [False, True])
+def test_the_works_error_is_raised_by_result(idle):
     def fail(cancelled):
         raise ValueError("broken part")
 
-    with Background(fail) as job:
+    with Background(fail, idle=idle) as job:
         with pytest.raises(ValueError, match="broken part"):
             job.result()
 
@@ -77,10 +114,27 @@ def test_leaving_by_an_error_cancels_waits_and_keeps_the_callers_error():
         raise AssertionError("never cancelled")
 
     with pytest.raises(KeyError, match="caller"):
-        with Background(steps) as job:
-            if idle_scheduling_available():
-                assert started.wait(5)
+        with Background(steps, idle=False) as job:
+            assert started.wait(5)
             raise KeyError("caller")
     assert job.cancelled.is_set()
-    if idle_scheduling_available():
-        assert seen == {"cancelled": True}  # it stopped, and was waited for
+    assert seen == {"cancelled": True}  # it stopped, and was waited for
+
+
+@linux_only
+def test_idle_work_that_gets_cpu_time_is_waited_for(monkeypatch):
+    # Left at normal priority (so the test does not depend on the machine being idle):
+    # a thread busy computing for longer than two progress checks is not taken over.
+    monkeypatch.setattr(background.os, "sched_setscheduler", lambda *args: None)
+    calls: list[str] = []
+
+    def busy(cancelled):
+        calls.append(threading.current_thread().name)
+        deadline = time.thread_time() + 4 * background.PROGRESS_CHECK_S
+        while time.thread_time() < deadline:
+            pass
+        return threading.current_thread().name
+
+    with Background(busy, idle=True, name="busy") as job:
+        assert job.result() == "busy"
+    assert calls == ["busy"]

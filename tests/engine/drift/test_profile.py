@@ -271,3 +271,17 @@ def test_mostly_null_columns_still_get_a_full_sample():
     assert prof["x"].nulls == n - 3000
     le, _ = _exact_le_lt(x[np.isfinite(x)], prof["x"].quantiles)
     assert list(prof["x"].cdf_le) == le.tolist()
+
+
+def test_one_thread_profiles_the_same_without_starting_a_thread(monkeypatch):
+    rng = np.random.default_rng(3)
+    df = pl.DataFrame({"x": rng.normal(size=30_000), "n": rng.poisson(4, 30_000),
+                       "c": rng.choice(["a", "b", "c"], 30_000)})
+    pooled = {k: v.to_dict() for k, v in P.profile_frame(df, seed=2, threads=2).items()}
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a thread pool was started")
+
+    monkeypatch.setattr(P, "ThreadPoolExecutor", no_pool)
+    inline = {k: v.to_dict() for k, v in P.profile_frame(df, seed=2, threads=1).items()}
+    assert inline == pooled
