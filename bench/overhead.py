@@ -316,7 +316,7 @@ def attribution(m: dict) -> list[list[str]]:
     table = [[name, f"{a:.2f}", f"{b:.2f}", f"{a - b:+.2f}"] for name, a, b in rows]
     for name in sorted({k for b in m["beside"] for k in b}):
         seconds = median([b.get(name, 0.0) for b in m["beside"]])
-        table.insert(-1, [f"{name}: runs at idle priority, its time overlaps the stages "
+        table.insert(-1, [f"{name}: runs on a second thread, its time overlaps the stages "
                           f"(not added)", f"({seconds:.2f})", "", ""])
     return table
 

@@ -162,6 +162,7 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
     ctx = RunContext(seed=conf.seed, task=conf.task, target=conf.target, run_dir=req.run_dir,
                      base_dir=req.base_dir, num_threads=threads,
                      progress=reporter.progress)
+
     def record_data(role: str, digest: FrameHash, description: dict[str, Any]) -> None:
         store.record_dataset(req.run_id, role, hash=digest.hash, hash_scheme=HASH_SCHEME,
                              source=description, n_rows=digest.n_rows,
