@@ -170,11 +170,11 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
                              columns=[c.as_dict() for c in digest.columns])
 
     # Build every component first: a config mistake fails before any data is used.  The
-    # source is built first, and reading and hashing its data start at once on a second
-    # thread (engine.background): building the other components imports their libraries
-    # on one core.
+    # source is built first, and reading and hashing its data start at once on an idle-
+    # priority thread (engine.background): building the other components imports their
+    # libraries on one core.
     source = reg.create("source", conf.data, where="data")
-    with Background(_load_source, source, ctx, idle=False, name="driftline-load") as loading:
+    with Background(_load_source, source, ctx, {}, idle=True, name="driftline-load") as loading:
         transforms = [reg.create("transform", node, where=f"transforms.{name}")
                       for name, node in conf.transforms.items()]
         schema = build_schema(reg, conf.schema, where="schema")
@@ -277,18 +277,28 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
     out.timings = reporter.timings
 
 
-def _load_source(cancelled: Any, source: Any, ctx: RunContext) -> tuple[Any, Any, float]:
-    """The source's data as a DataFrame, its hash, and the seconds both took."""
+def _load_source(cancelled: Any, source: Any, ctx: RunContext, read: dict[str, Any]
+                 ) -> tuple[Any, Any, float]:
+    """The source's data as a DataFrame, its hash, and the seconds both took.
+
+    Runs at idle priority; the frame is kept in ``read`` as soon as it is read, so a
+    caller taking the work over (engine.background) hashes it instead of reading it again
+    (the reading itself runs in polars' threads, at their priority).
+    """
     import time
 
+    from engine.background import Cancelled
     from engine.datahash import hash_frame
 
     start = time.perf_counter()
-    raw = _collect(source.load(ctx), "data")
+    if "frame" not in read:
+        read["frame"] = _collect(source.load(ctx), "data")
+    raw = read["frame"]
     if raw.height == 0:
         raise DataError(f"the data has no rows (key: data, {_describe(source)}); "
                         f"check the file or query.")
-    # One hashing thread: the other core is the one building the components.
+    if cancelled.is_set():
+        raise Cancelled()
     return raw, hash_frame(raw, workers=1), time.perf_counter() - start
 
 

@@ -32,3 +32,30 @@ def test_sample_frame_is_the_gather_of_the_sampled_rows():
     rows = np.sort(np.random.default_rng([9, 5_000, 300]).choice(5_000, 300, replace=False))
     assert sample_frame(frame, 300, seed=9).equals(frame[rows])
     assert sample_frame(frame, 5_000, seed=9) is frame
+
+
+def test_taking_the_load_over_hashes_what_the_idle_thread_already_read():
+    import threading
+
+    import polars as pl
+
+    from engine.datahash import hash_frame
+    from engine.kinds.base import RunContext
+    from engine.pipeline import _load_source
+
+    class CountingSource:
+        loads = 0
+
+        def load(self, ctx):
+            CountingSource.loads += 1
+            return pl.DataFrame({"a": [1, 2, 3]})
+
+        def describe(self):
+            return {"kind": "counting"}
+
+    read: dict = {}
+    source = CountingSource()
+    first, digest, _ = _load_source(threading.Event(), source, RunContext(), read)
+    again, digest_again, _ = _load_source(threading.Event(), source, RunContext(), read)
+    assert CountingSource.loads == 1 and again is first
+    assert digest == digest_again == hash_frame(pl.DataFrame({"a": [1, 2, 3]}))
