@@ -122,13 +122,13 @@ def train_scores(model: Model, train: pl.DataFrame, features: list[str],
     """
     from engine.sampling import sample_rows
 
-    at = (lambda positions: positions) if rows is None else (lambda positions: rows[positions])
     n = train.height if rows is None else len(rows)
     kept = model.training_predictions()
     if kept is not None and len(kept) == train.height:
         kept = kept if rows is None else kept[rows]
-        check = sample_rows(n, min(CHECK_ROWS, n), seed)
-        if np.array_equal(model.predict(train[at(check)].select(features)), kept[check]):
+        check = sample_rows(n, min(CHECK_ROWS, n), seed)  # positions among the scored rows
+        checked = check if rows is None else rows[check]  # ... and in the train split
+        if np.array_equal(model.predict(train[checked].select(features)), kept[check]):
             return kept
         log.debug("the model's training predictions differ from predict(); predicting again")
     features_only = train.select(features)
