@@ -7,30 +7,27 @@ boosting round (serial steps between parallel ones): the bookkeeping training do
 need (hashing the split parts, profiling the training data) can use those moments
 instead of adding its time before or after training.
 
-Two kinds of work, two priorities:
+The work runs on a thread scheduled ``SCHED_IDLE`` (Linux): the kernel gives it a core
+only when no other thread of the machine wants one, so it cannot slow the main work down.
+(An ordinary thread beside LightGBM's spinning OpenMP threads stalled small trainings up
+to 10x; beside the imports it competed with them for the cores and the GIL and gained
+nothing.)  When its result is asked for, the caller waits for it only while it gets CPU
+time (its thread's CPU clock advances).  On a machine kept busy by other processes such a
+thread may get no time at all: then the caller does the work itself at its own priority
+and the idle thread's attempt is dropped (it stops at its next check of ``cancelled``).
+Where ``SCHED_IDLE`` is missing or refused, the caller does the work when the result is
+asked for, as if in sequence.  The work should start no threads of its own (they would
+be joined at exit) and may be done twice (the thread's attempt, then the caller's), so it
+must not write anything.
 
-* ``idle=False``: an ordinary thread.  For work beside single-threaded Python (the
-  imports): it shares the cores fairly with everything else.
-* ``idle=True``: a thread scheduled ``SCHED_IDLE`` (Linux), for work beside LightGBM.  The
-  kernel gives it a core only when no other thread of the machine wants one, so it cannot
-  slow training down.  (An ordinary thread next to LightGBM's spinning OpenMP threads
-  stalled small trainings up to 10x.)  When its result is asked for, the caller waits
-  for it only while it gets CPU time (its thread's CPU clock advances).  On a machine kept
-  busy by other processes such a thread may get no time at all: then the caller does the
-  work itself at its own priority and the idle thread's attempt is dropped (it stops at
-  its next check of ``cancelled``).  Where
-  ``SCHED_IDLE`` is missing or refused, the caller does the work when the result is asked
-  for, as if in sequence.  Idle work should start no threads of its own (they would be
-  joined at exit).
+While the thread runs, the interpreter's switch interval is ``SWITCH_INTERVAL_S``: when
+the main thread needs the GIL back (between two boosting rounds, after a polars call) and
+the idle thread holds it, it waits at most that long (Python's default is 5 ms).
 
-While a thread runs, the interpreter's switch interval is ``SWITCH_INTERVAL_S``: when the
-main thread needs the GIL back (between two boosting rounds, after a polars call) and the
-other thread holds it, it waits at most that long (Python's default is 5 ms).
-
-``with Background(fn, *args, idle=...) as job:`` starts ``fn(cancelled, *args)``;
-``job.result()`` returns its value or raises its exception.  Leaving the block by an
-exception sets ``cancelled`` (``fn`` should check it between steps and raise
-:class:`Cancelled`), waits for an ordinary thread, and drops what the work raised.
+``with Background(fn, *args) as job:`` starts ``fn(cancelled, *args)``; ``job.result()``
+returns its value or raises its exception.  Leaving the block by an exception sets
+``cancelled`` (``fn`` should check it between steps and raise :class:`Cancelled`) and
+drops what the work raised; the thread is not waited for.
 """
 
 from __future__ import annotations
@@ -44,7 +41,7 @@ from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
-#: GIL switch interval while background work runs (seconds; Python's default is 0.005).
+#: GIL switch interval while idle work runs (seconds; Python's default is 0.005).
 SWITCH_INTERVAL_S = 0.0002
 #: Waiting for idle work: how often its thread's CPU time is looked at (seconds), and the
 #: share of a core below which it counts as starved.  Two starved looks in a row and the
@@ -64,13 +61,11 @@ def idle_scheduling_available() -> bool:
 
 
 class Background(Generic[T]):
-    """One function on one thread; see the module docstring."""
+    """One function on one idle-priority thread; see the module docstring."""
 
-    def __init__(self, fn: Callable[..., T], *args: Any, idle: bool,
-                 name: str = "driftline-background"):
+    def __init__(self, fn: Callable[..., T], *args: Any, name: str = "driftline-background"):
         self._fn = fn
         self._args = args
-        self._idle = idle
         self._name = name
         self.cancelled = threading.Event()
         self._thread: threading.Thread | None = None
@@ -82,7 +77,7 @@ class Background(Generic[T]):
         self._outcome: tuple[T | None, BaseException | None] = (None, None)
 
     def __enter__(self) -> Background[T]:
-        if not self._idle or idle_scheduling_available():
+        if idle_scheduling_available():
             self._saved_interval = sys.getswitchinterval()
             sys.setswitchinterval(min(SWITCH_INTERVAL_S, self._saved_interval))
             self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
@@ -92,21 +87,16 @@ class Background(Generic[T]):
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if exc_type is not None:
             self.cancelled.set()
-            if not self._idle and self._thread is not None:
-                self._thread.join()
         self._restore_interval()
 
     def result(self) -> T:
         """The function's return value; re-raises what it raised (see the module
         docstring for who computes it)."""
         if self._thread is not None:
-            if self._idle:
-                self._wait_while_it_progresses(self._thread)
-            else:
-                self._thread.join()
+            self._wait_while_it_progresses(self._thread)
         with self._lock:
             take_over = not self._finished.is_set()
-            if take_over:  # idle work not done (or never started): drop the thread's attempt
+            if take_over:  # not done (or never started): drop the thread's attempt
                 self.cancelled.set()
         if take_over:
             self._outcome = _call(self._fn, threading.Event(), self._args)
@@ -123,7 +113,6 @@ class Background(Generic[T]):
             clock = time.pthread_getcpuclockid(thread.ident)  # type: ignore[arg-type]
             used = time.clock_gettime(clock)
         except (AttributeError, OSError):  # no per-thread clock, or the thread is gone
-            self._finished.wait(0)
             return
         starved = 0
         while not self._finished.wait(PROGRESS_CHECK_S):
@@ -137,14 +126,13 @@ class Background(Generic[T]):
             used = now
 
     def _run(self) -> None:
-        if self._idle:
-            try:
-                os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # this thread only
-            except OSError:
-                return  # not permitted here: result() does the work in the caller
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # this thread only
+        except OSError:
+            return  # not permitted here: result() does the work in the caller
         outcome = _call(self._fn, self.cancelled, self._args)
         with self._lock:
-            if not (self._idle and self.cancelled.is_set()):
+            if not self.cancelled.is_set():
                 self._outcome = outcome
                 self._finished.set()
 

@@ -16,6 +16,7 @@ from engine.errors import ConfigError, DataError, did_you_mean
 from engine.kinds.metric import Metric
 from engine.kinds.model import Model
 from engine.registry import Registry
+from engine.sampling import sample_rows
 
 log = logging.getLogger("driftline")
 
@@ -98,8 +99,6 @@ def score_split(model: Model, metrics: Mapping[str, Metric], role: str, part: pl
     The train split is scored on a seeded sample of ``train_rows`` rows (all rows when
     ``train_rows`` is 0/None or not smaller than the split), from :func:`train_scores`.
     """
-    from engine.sampling import sample_rows
-
     slices = slice_columns(part, slice_by)
     if role != "train":
         scores = model.predict(part.select(features))
@@ -120,8 +119,6 @@ def train_scores(model: Model, train: pl.DataFrame, features: list[str],
     They are the model's own training predictions when it kept them and they equal
     ``predict`` exactly on a seeded sample of ``CHECK_ROWS`` rows; else ``predict``.
     """
-    from engine.sampling import sample_rows
-
     n = train.height if rows is None else len(rows)
     kept = model.training_predictions()
     if kept is not None and len(kept) == train.height:

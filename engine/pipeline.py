@@ -174,7 +174,7 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
     # priority thread (engine.background): building the other components imports their
     # libraries on one core.
     source = reg.create("source", conf.data, where="data")
-    with Background(_load_source, source, ctx, {}, idle=True, name="driftline-load") as loading:
+    with Background(_load_source, source, ctx, {}, name="driftline-load") as loading:
         transforms = [reg.create("transform", node, where=f"transforms.{name}")
                       for name, node in conf.transforms.items()]
         schema = build_schema(reg, conf.schema, where="schema")
@@ -226,7 +226,7 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
 
     # Hashing the parts and profiling the train part (the drift baseline) are not needed to
     # train: they use the moments training leaves the cores idle (engine.background).
-    with Background(_describe_parts, parts, [*features, conf.target], conf.seed, idle=True,
+    with Background(_describe_parts, parts, [*features, conf.target], conf.seed,
                     name="driftline-parts") as beside:
         try:
             with reporter.stage("train"):
