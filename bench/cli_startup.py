@@ -5,7 +5,7 @@ means listing runs may not import LightGBM, pandera or polars (each costs 0.3-1.
 
 Method: a project folder under ``bench/out`` with a ``conf/config.yaml`` and a store
 ``runs/lineage.db`` holding ``N_RUNS`` finished runs (written once through
-``engine.store.LineageStore``, with datasets, a model and 12 metrics each, as a real run
+``driftline.engine.lineage.store.LineageStore``, with datasets, a model and 12 metrics each, as a real run
 records).  Then, as whole fresh processes, round-robin so load hits all alike, after one
 untimed warm-up of each: ``python -c pass`` (the interpreter's own start, the floor),
 ``driftline --help`` and ``driftline runs``.  ``PYTHONDONTWRITEBYTECODE`` is removed from
@@ -61,7 +61,7 @@ def build_store(n_runs: int = N_RUNS) -> None:
     import random
     import shutil
 
-    from engine.store import LineageStore
+    from driftline.engine.lineage.store import LineageStore
 
     if PROJECT.exists():
         shutil.rmtree(PROJECT)
@@ -193,7 +193,7 @@ def report(times: dict[str, list[ProcTime]], reps: int, imports: dict[str, list[
         "",
         f"Method: `bench/cli_startup.py`; a project whose `runs/lineage.db` holds {N_RUNS} "
         "finished runs (3 datasets, a model, 12 metrics each), written with "
-        f"`engine.store.LineageStore`. Each command run {reps} times as a fresh process, "
+        f"`driftline.engine.lineage.store.LineageStore`. Each command run {reps} times as a fresh process, "
         "round-robin with the others, after one untimed warm-up of each (byte code cached, "
         "files in the page cache: \"cold\" = new interpreter, not an empty disk cache). "
         "CPU = user + system; \"minus interpreter\" subtracts the median of `python -c pass`.",

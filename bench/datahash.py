@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from engine.datahash import MAX_WORKERS, hash_frame
+from driftline.engine.lineage.datahash import MAX_WORKERS, hash_frame
 
 N_ROWS = 1_000_000
 # Target throughput in bytes per second of estimated in-memory size.

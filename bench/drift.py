@@ -14,11 +14,11 @@ numeric columns are shifted by 0.1 of their standard deviation (normal, lognorma
 uniform, exponential, integer-valued) and one 12-level categorical column's shares move
 to a PSI of 0.13 against the reference; the other 24 columns are drawn unchanged.
 
-Set-up (not timed): the reference is profiled with ``engine.drift.profile.profile_frame``
+Set-up (not timed): the reference is profiled with ``driftline.engine.drift.profile.profile_frame``
 and recorded as a succeeded run (no transforms, no schema) in a temp lineage store, as
 ``driftline run`` does.  Timed, interleaved in one process, median of ``--reps``:
 
-* driftline: ``engine.drift.check.check_drift(..., output=False)`` on the in-memory batch
+* driftline: ``driftline.engine.drift.check.check_drift(..., output=False)`` on the in-memory batch
   (hashing and profiling/binning the batch, loading the baseline from the store, all
   tests, recording the results);
 * scipy loop: ``scipy.stats.ks_2samp`` per numeric column and ``chi2_contingency`` on the
@@ -187,7 +187,7 @@ def kinds_of(frame: pl.DataFrame) -> dict[str, str]:
 # -- driftline ----------------------------------------------------------------------------
 def record_baseline(store: Any, reference: pl.DataFrame) -> str:
     """Record ``reference``'s profile as a succeeded run, the way ``driftline run`` does."""
-    from engine.drift.profile import profile_frame
+    from driftline.engine.drift.profile import profile_frame
 
     run_id = uuid.uuid4().hex
     config = {"seed": 0, "task": "binary", "target": "target", "transforms": {}, "schema": None}
@@ -202,7 +202,7 @@ def record_baseline(store: Any, reference: pl.DataFrame) -> str:
 
 def driftline_check(store: Any, registry: Any, batch: pl.DataFrame, run_id: str,
                     work_dir: Path) -> Any:
-    from engine.drift.check import check_drift
+    from driftline.engine.drift.check import check_drift
 
     return check_drift(store, registry, batch, baseline_ref=run_id, source="bench",
                        output=False, work_dir=work_dir)
@@ -212,13 +212,13 @@ def driftline_check(store: Any, registry: Any, batch: pl.DataFrame, run_id: str,
 def stage_timers(totals: dict[str, list[float]]):
     """Wrap the stages of a check (module attributes) with accumulators of wall and
     process-CPU seconds: ``totals[label] = [wall, cpu]``."""
-    import engine.datahash
-    import engine.drift.check as check
-    import engine.drift.compare as compare
+    import driftline.engine.lineage.datahash
+    import driftline.engine.drift.check as check
+    import driftline.engine.drift.compare as compare
 
     targets = [(check, "baseline_run", "load baseline run from store"),
                (check, "baseline_profiles", "load baseline profiles (store read + JSON)"),
-               (engine.datahash, "hash_frame", "hash batch"),
+               (driftline.engine.lineage.datahash, "hash_frame", "hash batch"),
                (check, "prepare_batch", "transforms + schema"),
                (check, "compare_frame", "compare_frame (total)"),
                (compare, "check_batch", "  check_batch"),
@@ -342,8 +342,8 @@ def memory_child(store_url: str, run_id: str, batch_path: str) -> dict[str, Any]
     child starts with the parent's peak of several GB -- so it cannot be reset here; it is
     recorded for reference.)"""
     start = _maxrss_bytes()
-    from engine.registry import Registry
-    from engine.store import LineageStore
+    from driftline.engine.components.registry import Registry
+    from driftline.engine.lineage.store import LineageStore
 
     registry = Registry.from_environment()
     with LineageStore.open(store_url) as store, tempfile.TemporaryDirectory() as tmp:
@@ -433,10 +433,10 @@ class InlineExecutor:
 #: function name); nested ones are indented.
 PROFILED = [
     ("check_drift (serialised)", "engine/drift/check.py", "check_drift"),
-    ("hash_frame", "engine/datahash.py", "hash_frame"),
+    ("hash_frame", "engine/lineage/datahash.py", "hash_frame"),
     ("  sha256 update", "~", "<method 'update' of '_hashlib.HASH' objects>"),
-    ("  string columns: lengths + bytes", "engine/datahash.py", "_string_values"),
-    ("  float columns", "engine/datahash.py", "_float_values"),
+    ("  string columns: lengths + bytes", "engine/lineage/datahash.py", "_string_values"),
+    ("  float columns", "engine/lineage/datahash.py", "_float_values"),
     ("baseline_profiles (store read + JSON)", "engine/drift/check.py", "baseline_profiles"),
     ("compare_frame", "engine/drift/compare.py", "compare_frame"),
     ("  view_frame", "engine/drift/profile.py", "view_frame"),
@@ -471,11 +471,11 @@ def profile_table(stats: pstats.Stats) -> list[list[str]]:
 def profile_once(fn: Callable[[], Any], top: int = 30) -> tuple[str, pstats.Stats]:
     """cProfile of one call with the drift and hash thread pools run inline (the work is
     the same, serialised): the top functions by cumulative and by own time."""
-    import engine.datahash
-    import engine.drift.check
-    import engine.drift.profile
+    import driftline.engine.lineage.datahash
+    import driftline.engine.drift.check
+    import driftline.engine.drift.profile
 
-    modules = [m for m in (engine.drift.check, engine.drift.profile, engine.datahash)
+    modules = [m for m in (driftline.engine.drift.check, driftline.engine.drift.profile, driftline.engine.lineage.datahash)
                if hasattr(m, "ThreadPoolExecutor")]
     saved = [(m, m.ThreadPoolExecutor) for m in modules]
     for module in modules:
@@ -516,8 +516,8 @@ def main() -> int:
 def run(args: argparse.Namespace) -> int:
     import scipy
 
-    from engine.registry import Registry
-    from engine.store import LineageStore
+    from driftline.engine.components.registry import Registry
+    from driftline.engine.lineage.store import LineageStore
 
     load_start = os.getloadavg()
     OUT_DIR.mkdir(parents=True, exist_ok=True)

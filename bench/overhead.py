@@ -133,7 +133,7 @@ def build_data(path: Path = DATA) -> None:
     import numpy as np
     import polars as pl
 
-    from plugins.sources.synthetic import generate_loans
+    from driftline.plugins.sources.synthetic import generate_loans
 
     frame = generate_loans(N_ROWS, SEED)
     rng = np.random.Generator(np.random.PCG64(SEED + 1))
@@ -207,11 +207,11 @@ def infer_schema_yaml() -> str:
     if proc.returncode == 0:
         return proc.stdout
     NOTES.append(f"`driftline schema infer` failed ({proc.stderr.strip()}); the schema was "
-                 "inferred with `engine.schema_infer.infer_schema` / `render_schema_yaml`, "
+                 "inferred with `driftline.engine.data.schema_infer.infer_schema` / `render_schema_yaml`, "
                  "the functions that command calls.")
     import polars as pl
 
-    from engine.schema_infer import infer_schema, render_schema_yaml
+    from driftline.engine.data.schema_infer import infer_schema, render_schema_yaml
 
     return render_schema_yaml(infer_schema(pl.read_parquet(DATA)), source=str(DATA))
 

@@ -4,7 +4,7 @@ Everything a plugin needs is importable from here; modules not re-exported are p
 Importing this package is cheap: polars, pandera, LightGBM and SQLModel load only where used.
 """
 
-from engine.errors import (
+from driftline.engine.errors import (
     ConfigError,
     DataError,
     DriftlineError,
@@ -15,17 +15,18 @@ from engine.errors import (
     StoreError,
     UsageError,
     did_you_mean,
+    format_options,
 )
-from engine.kinds.alert import Alert
-from engine.kinds.base import Component, NoParams, RunContext
-from engine.kinds.drift_test import DriftTest, TestResult
-from engine.kinds.metric import Metric
-from engine.kinds.model import Model, TrainingData
-from engine.kinds.schema import Schema
-from engine.kinds.source import Source
-from engine.kinds.splitter import SPLIT_ROLES, Splitter
-from engine.kinds.transform import Transform
-from engine.registry import Registry
+from driftline.engine.components.kinds.alert import Alert
+from driftline.engine.components.kinds.base import Component, NoParams, RunContext
+from driftline.engine.components.kinds.drift_test import DriftTest, TestResult
+from driftline.engine.components.kinds.metric import Metric
+from driftline.engine.components.kinds.model import Model, TrainingData
+from driftline.engine.components.kinds.schema import Schema
+from driftline.engine.components.kinds.source import Source
+from driftline.engine.components.kinds.splitter import SPLIT_ROLES, Splitter
+from driftline.engine.components.kinds.transform import Transform
+from driftline.engine.components.registry import Registry
 
 __version__ = "0.1.0"
 
@@ -34,34 +35,35 @@ __all__ = [
     "ModelError", "NoParams", "PluginError", "Registry", "RunContext", "RunNotFoundError",
     "SPLIT_ROLES", "Schema", "SchemaValidationError", "Source", "Splitter", "StoreError",
     "TrainingData", "Transform", "UsageError", "__version__", "did_you_mean",
+    "format_options",
 ]
 
 # Drift tests: the protocol (cheap), and what ``compute`` works with.  ColumnProfile,
 # CurrentView and drift_stats (the statistics module) need numpy and polars, so they are
-# imported on first use (``from engine import ColumnProfile``), not with ``engine``.
+# imported on first use (``from driftline.engine import ColumnProfile``), not with ``driftline.engine``.
 __all__ += ["ColumnProfile", "CurrentView", "DriftTest", "TestResult", "drift_stats"]
 
 _LAZY = {
-    "CheckResult": ("engine.contract", "CheckResult"),
-    "ComponentContract": ("engine.contract", "ComponentContract"),
-    "DriftTestContract": ("engine.contract", "DriftTestContract"),
-    "MetricContract": ("engine.contract", "MetricContract"),
-    "ModelContract": ("engine.contract", "ModelContract"),
-    "SchemaContract": ("engine.contract", "SchemaContract"),
-    "SourceContract": ("engine.contract", "SourceContract"),
-    "SplitterContract": ("engine.contract", "SplitterContract"),
-    "TransformContract": ("engine.contract", "TransformContract"),
-    "check_component": ("engine.contract", "check_component"),
-    "contract_frame": ("engine.contract", "contract_frame"),
-    "ColumnProfile": ("engine.drift.profile", "ColumnProfile"),
-    "CurrentView": ("engine.drift.profile", "CurrentView"),
-    "drift_stats": ("engine.drift.stats", None),
+    "CheckResult": ("driftline.engine.conformance", "CheckResult"),
+    "ComponentContract": ("driftline.engine.conformance", "ComponentContract"),
+    "DriftTestContract": ("driftline.engine.conformance", "DriftTestContract"),
+    "MetricContract": ("driftline.engine.conformance", "MetricContract"),
+    "ModelContract": ("driftline.engine.conformance", "ModelContract"),
+    "SchemaContract": ("driftline.engine.conformance", "SchemaContract"),
+    "SourceContract": ("driftline.engine.conformance", "SourceContract"),
+    "SplitterContract": ("driftline.engine.conformance", "SplitterContract"),
+    "TransformContract": ("driftline.engine.conformance", "TransformContract"),
+    "check_component": ("driftline.engine.conformance", "check_component"),
+    "contract_frame": ("driftline.engine.conformance", "contract_frame"),
+    "ColumnProfile": ("driftline.engine.drift.profile", "ColumnProfile"),
+    "CurrentView": ("driftline.engine.drift.profile", "CurrentView"),
+    "drift_stats": ("driftline.engine.drift.stats", None),
 }
 
 
 def __getattr__(name: str):
     if name not in _LAZY:
-        raise AttributeError(f"module 'engine' has no attribute '{name}'")
+        raise AttributeError(f"module 'driftline.engine' has no attribute '{name}'")
     import importlib
 
     module_name, attr = _LAZY[name]

@@ -1,5 +1,5 @@
 """``python -m engine`` is the ``driftline`` command."""
 
-from engine.cli.main import entry
+from driftline.engine.cli.main import entry
 
 entry()

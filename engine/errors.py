@@ -1,4 +1,4 @@
-"""Every error driftline raises on purpose, in one place.
+"""Every error driftline raises on purpose, and the exit codes they end a command with.
 
 The tree::
 
@@ -20,9 +20,25 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from enum import IntEnum
 
 # How many names an error lists before it says "... and N more".
 MAX_LISTED_OPTIONS = 12
+
+
+class ExitCode(IntEnum):
+    """Process exit codes of the ``driftline`` command."""
+
+    #: Everything asked for was done and every check passed.
+    OK = 0
+    #: The command worked, but a check failed or drift was detected.
+    CHECK_FAILED = 1
+    #: The user's input is wrong: config, data or arguments. Nothing was recorded as succeeded.
+    USAGE_ERROR = 2
+    #: A defect in driftline or a plugin (not the user's input); rerun with --debug.
+    INTERNAL_ERROR = 3
+    #: Interrupted by the user (Ctrl-C).
+    INTERRUPTED = 130
 
 
 class DriftlineError(Exception):

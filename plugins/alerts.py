@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine import Alert, NoParams, PluginError
+from driftline.engine import Alert, NoParams, PluginError
 
 #: Logger the ``log`` alert writes to.
 LOGGER_NAME = "driftline.alerts"

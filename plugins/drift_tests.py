@@ -20,7 +20,7 @@ from typing import ClassVar
 import numpy as np
 from scipy.stats import ks_2samp
 
-from engine import ColumnProfile, CurrentView, DriftTest, TestResult, drift_stats
+from driftline.engine import ColumnProfile, CurrentView, DriftTest, TestResult, drift_stats
 
 NUMERIC = frozenset({"numeric"})
 CATEGORICAL = frozenset({"categorical"})

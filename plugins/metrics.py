@@ -22,7 +22,7 @@ from typing import ClassVar
 import numpy as np
 from sklearn import metrics as skm
 
-from engine import ConfigError, DataError, Metric
+from driftline.engine import ConfigError, DataError, Metric
 
 #: The values of ``average`` for multiclass precision, recall and F1.
 AVERAGES = ("macro", "micro", "weighted")

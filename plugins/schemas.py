@@ -39,8 +39,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandera.polars as pa
 import polars as pl
 
-from engine import ConfigError, Schema
-from engine.errors import did_you_mean
+from driftline.engine import ConfigError, Schema
+from driftline.engine import did_you_mean
 
 # Plain (unparametrised) dtype names -> polars dtype.
 SIMPLE_DTYPES: dict[str, Any] = {

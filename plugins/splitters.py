@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 
-from engine import ConfigError, DataError, RunContext, Splitter
-from engine.errors import did_you_mean
+from driftline.engine import ConfigError, DataError, RunContext, Splitter
+from driftline.engine import did_you_mean
 
 # Role codes in the assignment array.
 TRAIN, VALID, TEST = 0, 1, 2

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import engine
-import plugins
+import driftline.engine
+import driftline.plugins
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,7 +43,7 @@ def test_every_module_has_a_docstring(module):
 
 
 def test_listing_runs_imports_no_heavy_library(tmp_path):
-    code = ("import sys; from engine.cli.main import main; rc = main(['runs']); "
+    code = ("import sys; from driftline.engine.cli.main import main; rc = main(['runs']); "
             "heavy = [m for m in ('lightgbm', 'pandera', 'polars', 'sklearn', 'scipy', 'hydra') "
             "if m in sys.modules]; print(rc, heavy)")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
@@ -52,7 +52,7 @@ def test_listing_runs_imports_no_heavy_library(tmp_path):
 
 
 def test_help_imports_no_heavy_library(tmp_path):
-    code = ("import sys; from engine.cli.main import main\ntry:\n    main(['--help'])\n"
+    code = ("import sys; from driftline.engine.cli.main import main\ntry:\n    main(['--help'])\n"
             "except SystemExit:\n    pass\n"
             "print([m for m in ('lightgbm', 'pandera', 'polars', 'sqlalchemy', 'hydra') "
             "if m in sys.modules])")
@@ -67,22 +67,22 @@ def test_every_plugin_module_is_declared_as_an_entry_point():
 
     declared = {ep.value.split(":")[0] for dist in md.distributions()
                 if dist.metadata["Name"] == "driftline" for ep in dist.entry_points}
-    component_modules = {"plugins.sources.synthetic", "plugins.sources.files", "plugins.sources.sql",
-                         "plugins.transforms.sql", "plugins.transforms.columns", "plugins.splitters",
-                         "plugins.models.lightgbm", "plugins.metrics", "plugins.schemas",
-                         "plugins.alerts"}
+    component_modules = {"driftline.plugins.sources.synthetic", "driftline.plugins.sources.files", "driftline.plugins.sources.sql",
+                         "driftline.plugins.transforms.sql", "driftline.plugins.transforms.columns", "driftline.plugins.splitters",
+                         "driftline.plugins.models.lightgbm", "driftline.plugins.metrics", "driftline.plugins.schemas",
+                         "driftline.plugins.alerts"}
     assert component_modules <= declared
-    assert "plugins.conf" in declared
+    assert "driftline.plugins.conf" in declared
 
 
 def test_one_root_error_class():
-    """Every exception class in engine.errors derives from DriftlineError."""
+    """Every exception class in driftline.engine.errors derives from DriftlineError."""
     import inspect
 
-    from engine import errors
+    from driftline.engine import errors
 
     classes = [c for _, c in inspect.getmembers(errors, inspect.isclass)
-               if issubclass(c, Exception) and c.__module__ == "engine.errors"]
+               if issubclass(c, Exception) and c.__module__ == "driftline.engine.errors"]
     assert len(classes) >= 8
     assert all(issubclass(c, errors.DriftlineError) for c in classes)
     assert all(c.__name__.endswith("Error") for c in classes)

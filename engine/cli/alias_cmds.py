@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from engine.cli.query_cmds import add_common, open_store
-from engine.exit_codes import ExitCode
+from driftline.engine.cli.query_cmds import add_common, open_store
+from driftline.engine.errors import ExitCode
 
 #: Characters of a run id shown in text output (as `driftline runs` shows them).
 SHORT_ID = 12
@@ -47,7 +47,7 @@ def add_parser(sub: Any) -> None:
 
 # -- promote ------------------------------------------------------------------------------
 def promote_command(args: argparse.Namespace) -> int:
-    from engine.report import to_json
+    from driftline.engine.output.render import to_json
 
     with open_store(args) as store:
         change = store.set_alias(args.alias, args.run)
@@ -65,7 +65,7 @@ def describe_change(change: dict[str, Any]) -> str:
 
 # -- aliases ------------------------------------------------------------------------------
 def aliases_command(args: argparse.Namespace) -> int:
-    from engine.report import to_json
+    from driftline.engine.output.render import to_json
 
     with open_store(args) as store:
         found = store.list_aliases()
@@ -80,7 +80,7 @@ def aliases_command(args: argparse.Namespace) -> int:
 
 def render_alias(alias: dict[str, Any]) -> str:
     """The alias, its run and status, then its history as a table (newest first)."""
-    from engine.report import table
+    from driftline.engine.output.render import table
 
     status = alias.get("run_status") or "run no longer in the store"
     head = (f"{alias['name']} -> {_short(alias['run_id'])}  ({status}, since "
@@ -93,7 +93,7 @@ def render_alias(alias: dict[str, Any]) -> str:
 
 # -- aliases delete -----------------------------------------------------------------------
 def delete_command(args: argparse.Namespace) -> int:
-    from engine.report import to_json
+    from driftline.engine.output.render import to_json
 
     with open_store(args) as store:
         removed = store.delete_alias(args.name)

@@ -15,8 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from engine.errors import DataError, UsageError
-from engine.exit_codes import ExitCode
+from driftline.engine.errors import DataError, ExitCode, UsageError
 
 #: Output file types by extension (lower case) -> format written.
 FORMATS = {".parquet": "parquet", ".csv": "csv"}
@@ -73,8 +72,8 @@ def output_format(path: str) -> str:
 
 
 def synthetic_command(args: argparse.Namespace) -> int:
-    from engine.kinds.base import RunContext
-    from engine.registry import Registry
+    from driftline.engine.components.kinds.base import RunContext
+    from driftline.engine.components.registry import Registry
 
     if args.rows < 1:
         raise UsageError(f"--rows must be at least 1, got {args.rows}")

@@ -1,7 +1,7 @@
 """``driftline diff RUN_A RUN_B``: what changed between two runs, on one screen or as JSON.
 
 Reads both runs (and, when their training data differ, their training profiles) through
-the store's standard-library read path; the diff itself is ``engine.run_diff``.  The text
+the store's standard-library read path; the diff itself is ``driftline.engine.lineage.diff``.  The text
 rendering lists only differences, grouped, each section bounded so the whole fits a
 screen; ``--json`` has everything.
 """
@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from engine.exit_codes import ExitCode
+from driftline.engine.errors import ExitCode
 
 #: Keys (config, packages), columns (shift) and metric rows shown per section.
 MAX_ROWS = 12
@@ -48,9 +48,9 @@ def add_parser(sub: Any) -> None:
 
 
 def diff_command(args: argparse.Namespace) -> int:
-    from engine.cli.query_cmds import open_store
-    from engine.report import to_json
-    from engine.run_diff import diff_runs, needs_profiles
+    from driftline.engine.cli.query_cmds import open_store
+    from driftline.engine.output.render import to_json
+    from driftline.engine.lineage.diff import diff_runs, needs_profiles
 
     with open_store(args) as store:
         a, b = store.get_run(args.run_a), store.get_run(args.run_b)
@@ -182,7 +182,7 @@ def _data_details(d: Mapping[str, Any]) -> str:
 
 
 def _shift(section: Mapping[str, Any]) -> list[str]:
-    from engine.report import table
+    from driftline.engine.output.render import table
 
     rows = []
     for name, s in list(section["columns"].items())[:MAX_ROWS]:
@@ -224,7 +224,7 @@ def _model(section: Mapping[str, Any]) -> list[str]:
 
 
 def _metrics(section: Mapping[str, Any]) -> list[str]:
-    from engine.report import table
+    from driftline.engine.output.render import table
 
     rows = [[split, name, c["a"], c["b"], _signed(c["delta"]), _percent(c["rel_delta"])]
             for split, names in section["overall"].items() for name, c in names.items()]

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from engine.exit_codes import ExitCode
+from driftline.engine.errors import ExitCode
 
 
 def add_parser(sub: Any) -> None:
@@ -24,13 +24,13 @@ def add_parser(sub: Any) -> None:
 
 
 def drift_command(args: argparse.Namespace) -> int:
-    from engine.datafile import read_data_file
-    from engine.drift.check import check_drift, distributions
-    from engine.drift.report_text import render_json, render_table
-    from engine.errors import UsageError
-    from engine.project import find_project
-    from engine.registry import Registry
-    from engine.store import LineageStore
+    from driftline.engine.data.files import read_data_file
+    from driftline.engine.drift.check import check_drift, distributions
+    from driftline.engine.drift.report_text import render_json, render_table
+    from driftline.engine.errors import UsageError
+    from driftline.engine.config.project import find_project
+    from driftline.engine.components.registry import Registry
+    from driftline.engine.lineage.store import LineageStore
 
     if args.report and not args.report.lower().endswith((".html", ".htm")):
         raise UsageError(f"--report must name an .html file, got '{args.report}'.")
@@ -42,7 +42,7 @@ def drift_command(args: argparse.Namespace) -> int:
                               source=str(Path(args.data)), output=not args.no_output,
                               work_dir=project.runs_dir / "drift")
     if args.report:
-        from engine.drift.report_html import render_html, write_html
+        from driftline.engine.drift.report_html import render_html, write_html
 
         title = f"driftline drift: {Path(args.data).name} vs run {outcome.baseline['id'][:12]}"
         write_html(args.report, render_html(outcome.document, distributions(outcome), title=title))

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from engine.exit_codes import ExitCode
+from driftline.engine.errors import ExitCode
 
 
 def add_parser(sub: Any) -> None:
@@ -16,8 +16,8 @@ def add_parser(sub: Any) -> None:
 
 
 def init_command(args: argparse.Namespace) -> int:
-    from engine.report import rel
-    from engine.scaffold import init_project
+    from driftline.engine.output.render import rel
+    from driftline.engine.config.scaffold import init_project
 
     for path in init_project(Path(args.dir)):
         print(f"wrote {rel(path)}")

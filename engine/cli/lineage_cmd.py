@@ -14,9 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from engine.cli.query_cmds import add_common, open_store
-from engine.errors import UsageError
-from engine.exit_codes import ExitCode
+from driftline.engine.cli.query_cmds import add_common, open_store
+from driftline.engine.errors import ExitCode, UsageError
 
 #: Characters of run ids and hashes shown in tables.
 SHORT = 12
@@ -36,7 +35,7 @@ def add_parser(sub: Any) -> None:
 
 
 def lineage_command(args: argparse.Namespace) -> int:
-    from engine.report import to_json
+    from driftline.engine.output.render import to_json
 
     target = args.target
     file_facts = hash_file(Path(target)) if Path(target).is_file() else None
@@ -51,9 +50,9 @@ def lineage_command(args: argparse.Namespace) -> int:
 
 def hash_file(path: Path) -> dict[str, Any]:
     """Path, data hash, rows and columns of the table in ``path`` (read by its source)."""
-    from engine.datafile import read_data_file
-    from engine.datahash import hash_frame
-    from engine.registry import Registry
+    from driftline.engine.data.files import read_data_file
+    from driftline.engine.lineage.datahash import hash_frame
+    from driftline.engine.components.registry import Registry
 
     frame = read_data_file(Registry.from_environment(), str(path))
     digest = hash_frame(frame)
@@ -116,7 +115,7 @@ def describe_source(source: Any) -> str:
 
 
 def _runs_table(runs: list[dict[str, Any]]) -> list[str]:
-    from engine.report import table
+    from driftline.engine.output.render import table
 
     rows = [[r["id"][:SHORT], r["experiment"], r["status"], ", ".join(r["roles"]),
              _when(r["started_at"])] for r in runs]
@@ -124,7 +123,7 @@ def _runs_table(runs: list[dict[str, Any]]) -> list[str]:
 
 
 def _checks_table(checks: list[dict[str, Any]]) -> list[str]:
-    from engine.report import table
+    from driftline.engine.output.render import table
 
     rows = [[c["id"][:SHORT], c["baseline_run_id"][:SHORT], "yes" if c["drifted"] else "no",
              f"{c['share']:.0%}", _when(c["created_at"])] for c in checks]

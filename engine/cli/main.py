@@ -11,8 +11,7 @@ import os
 import sys
 import traceback
 
-from engine.errors import DriftlineError, UsageError
-from engine.exit_codes import ExitCode
+from driftline.engine.errors import DriftlineError, ExitCode, UsageError
 
 DEBUG_FLAG = "--debug"
 DEBUG_ENV = "DRIFTLINE_DEBUG"
@@ -26,10 +25,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from engine import __version__
-    from engine.cli import data_cmd, drift_cmd, init_cmd, plugins_cmd, query_cmds, rerun_cmd, schema_cmd
-    from engine.cli import diff_cmd
-    from engine.cli import alias_cmds, lineage_cmd
+    from driftline.engine import __version__
+    from driftline.engine.cli import data_cmd, drift_cmd, init_cmd, plugins_cmd, query_cmds, rerun_cmd, schema_cmd
+    from driftline.engine.cli import diff_cmd
+    from driftline.engine.cli import alias_cmds, lineage_cmd
 
     parser = _Parser(prog="driftline", description=(
         "Config-driven tabular ML pipelines with a lineage store. "
@@ -60,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[DEBUG_ENV] = "1"
     try:
         if args and args[0] == "run":
-            from engine.cli.run_cmd import run_command
+            from driftline.engine.cli.run_cmd import run_command
 
             return run_command(args[1:])
         parser = build_parser()

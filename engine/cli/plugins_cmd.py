@@ -1,6 +1,6 @@
 """``driftline plugins``: what is registered, by which package, and whether it loads.
 
-``driftline plugins check [NAME]`` runs the conformance suite (:mod:`engine.contract`) on
+``driftline plugins check [NAME]`` runs the conformance suite (:mod:`driftline.engine.conformance`) on
 every installed component, or on those called NAME, and exits 1 when any check fails.
 """
 
@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from engine.exit_codes import ExitCode
+from driftline.engine.errors import ExitCode
 
 
 def add_parser(sub: Any) -> None:
@@ -30,8 +30,8 @@ def add_parser(sub: Any) -> None:
 
 def plugin_rows() -> list[dict[str, Any]]:
     """One row per declared component, with ``error`` set when it cannot be used."""
-    from engine.errors import DriftlineError
-    from engine.registry import Registry
+    from driftline.engine.errors import DriftlineError
+    from driftline.engine.components.registry import Registry
 
     registry = Registry.from_environment()
     rows = []
@@ -49,7 +49,7 @@ def plugin_rows() -> list[dict[str, Any]]:
 
 
 def plugins_command(args: argparse.Namespace) -> int:
-    from engine.report import table
+    from driftline.engine.output.render import table
 
     rows = plugin_rows()
     if args.json:
@@ -67,9 +67,9 @@ def plugins_command(args: argparse.Namespace) -> int:
 
 
 def check_command(args: argparse.Namespace) -> int:
-    from engine.contract import check_installed
-    from engine.registry import Registry
-    from engine.report import table
+    from driftline.engine.conformance import check_installed
+    from driftline.engine.components.registry import Registry
+    from driftline.engine.output.render import table
 
     results = check_installed(Registry.from_environment(), args.name)
     if args.json:

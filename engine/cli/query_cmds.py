@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from engine.exit_codes import ExitCode
+from driftline.engine.errors import ExitCode
 
 #: Metrics shown as columns by `driftline runs` (the first found of each run's test metrics).
 RUNS_TABLE_METRICS = 3
@@ -63,14 +63,14 @@ def add_common(p: argparse.ArgumentParser) -> None:
 
 def open_store(args: argparse.Namespace) -> Any:
     """The lineage store of ``--store``, else of the project the command runs in."""
-    from engine.project import find_project
-    from engine.store import LineageStore
+    from driftline.engine.config.project import find_project
+    from driftline.engine.lineage.store import LineageStore
 
     return LineageStore.open(args.store or find_project().store_url())
 
 
 def runs_command(args: argparse.Namespace) -> int:
-    from engine.report import table, to_json
+    from driftline.engine.output.render import table, to_json
 
     with open_store(args) as store:
         runs = store.list_runs(
@@ -121,7 +121,7 @@ def _when(value: Any) -> str:
 
 
 def show_command(args: argparse.Namespace) -> int:
-    from engine.report import to_json
+    from driftline.engine.output.render import to_json
 
     with open_store(args) as store:
         run = store.get_run(args.run)
@@ -133,7 +133,7 @@ def show_command(args: argparse.Namespace) -> int:
 
 
 def render_run(run: dict[str, Any]) -> str:
-    from engine.report import fmt_value, table
+    from driftline.engine.output.render import fmt_value, table
 
     git = run.get("git") or {}
     lines = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from engine.exit_codes import ExitCode
+from driftline.engine.errors import ExitCode
 
 # How many differences the text output lists.
 MAX_SHOWN = 15
@@ -22,17 +22,18 @@ def add_parser(sub: Any) -> None:
 
 
 def rerun_command(args: argparse.Namespace) -> int:
-    from engine.project import find_project
-    from engine.registry import Registry
-    from engine.report import print_run_summary, to_json
-    from engine.rerun import rerun
+    from driftline.engine.config.project import find_project
+    from driftline.engine.components.registry import Registry
+    from driftline.engine.output.render import to_json
+    from driftline.engine.run.summary import print_run_summary
+    from driftline.engine.run.rerun import rerun
 
     result = rerun(args.run, find_project(), Registry.from_environment(),
                    allow_data_change=args.allow_data_change)
     outcome = result.outcome
     if outcome.error is not None:
         print_run_summary(outcome)
-        from engine.errors import DriftlineError
+        from driftline.engine.errors import DriftlineError
 
         user = isinstance(outcome.error, DriftlineError) and outcome.error.user_error
         return ExitCode.USAGE_ERROR if user else ExitCode.INTERNAL_ERROR

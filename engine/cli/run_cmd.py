@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from engine.hydra_app import run_app
-from engine.project import find_project
-from engine.registry import Registry
+from driftline.engine.run.hydra_app import run_app
+from driftline.engine.config.project import find_project
+from driftline.engine.components.registry import Registry
 
 
 def run_command(args: list[str]) -> int:

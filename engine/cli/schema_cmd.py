@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from engine.exit_codes import ExitCode
+from driftline.engine.errors import ExitCode
 
 
 def add_parser(sub: Any) -> None:
@@ -19,9 +19,9 @@ def add_parser(sub: Any) -> None:
 
 
 def infer_command(args: argparse.Namespace) -> int:
-    from engine.datafile import read_data_file
-    from engine.registry import Registry
-    from engine.schema_infer import infer_schema, render_schema_yaml
+    from driftline.engine.data.files import read_data_file
+    from driftline.engine.components.registry import Registry
+    from driftline.engine.data.schema_infer import infer_schema, render_schema_yaml
 
     frame = read_data_file(Registry.from_environment(), args.data)
     node = infer_schema(frame, max_categories=args.max_categories)

@@ -1,1 +1,10 @@
-"""Drift detection: profiles of training data, tests against them, reports and alerts."""
+"""Drift: profiles of the reference data, tests of a batch against them, the verdict, reports.
+
+``profile`` (column profiles recorded with a run, and views of a batch), ``stats`` (the
+statistics, checked against scipy in the tests), ``counting`` (binned counts), ``compare``
+(per-column results and the dataset verdict), ``check`` (``driftline drift`` end to end),
+``report_text`` and ``report_html``.
+
+May import: ``data``, ``config``, ``lineage``, ``components``, ``output``, ``errors``;
+never ``run``, ``conformance`` or ``cli``.
+"""

@@ -19,11 +19,11 @@ from typing import Any
 
 import polars as pl
 
-from engine.drift.compare import DriftReport, DriftSettings, compare_frame
-from engine.drift.profile import ColumnProfile, output_frame
-from engine.errors import DataError, RunNotFoundError, StoreError
-from engine.kinds.base import RunContext
-from engine.registry import Registry
+from driftline.engine.drift.compare import DriftReport, DriftSettings, compare_frame
+from driftline.engine.drift.profile import ColumnProfile, output_frame
+from driftline.engine.errors import DataError, RunNotFoundError, StoreError
+from driftline.engine.components.kinds.base import RunContext
+from driftline.engine.components.registry import Registry
 
 log = logging.getLogger("driftline")
 
@@ -88,7 +88,7 @@ def baseline_profiles(store: Any, run: dict[str, Any]
 def prepare_batch(batch: pl.DataFrame, baseline: dict[str, Any], registry: Registry,
                   failures_dir: Path) -> pl.DataFrame:
     """Apply the baseline run's transforms and validate with its schema (target optional)."""
-    from engine.validation import build_schema, validate
+    from driftline.engine.data.validation import build_schema, validate
 
     if batch.height == 0:
         raise DataError("the batch has no rows; nothing to compare.")
@@ -115,7 +115,7 @@ def prepare_batch(batch: pl.DataFrame, baseline: dict[str, Any], registry: Regis
 def check_drift(store: Any, registry: Registry, batch: pl.DataFrame, *, baseline_ref: str | None,
                 source: str, output: bool = True, work_dir: Path) -> DriftOutcome:
     """Compare, record and alert; the caller renders ``outcome.document``."""
-    from engine.datahash import hash_frame
+    from driftline.engine.lineage.datahash import hash_frame
 
     ref = baseline_ref or default_baseline(store)
     baseline = baseline_run(store, ref)
@@ -148,7 +148,7 @@ def check_drift(store: Any, registry: Registry, batch: pl.DataFrame, *, baseline
 
 def _output_drift(store: Any, registry: Registry, baseline: dict[str, Any], frame: pl.DataFrame,
                   reference: dict[str, ColumnProfile], settings: DriftSettings) -> DriftReport:
-    from engine.model_io import load_model
+    from driftline.engine.lineage.model_files import load_model
 
     model_info = baseline.get("model") or {}
     model, card = load_model(registry, Path(model_info["path"]).parent, model_info["hash"])
@@ -208,7 +208,7 @@ _RESULT_KEYS = {"column", "type", "test", "statistic", "p_value", "p_adjusted", 
 
 def _alert(registry: Registry, settings: DriftSettings, document: dict[str, Any],
            check_id: str) -> None:
-    from engine.kinds.alert import deliver, drift_event
+    from driftline.engine.components.kinds.alert import deliver, drift_event
 
     event = drift_event(document, check_id=check_id)
     for i, node in enumerate(settings.alerts):

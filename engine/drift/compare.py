@@ -1,7 +1,7 @@
 """Comparing a batch with a baseline profile: per-column tests, corrections, verdicts.
 
 For every column of the reference profile the batch is counted against that profile
-(``engine.drift.profile.view_frame``) and two registered drift tests run: a
+(``driftline.engine.drift.profile.view_frame``) and two registered drift tests run: a
 *significance* test (p-value; defaults ``ks`` for numeric, ``chi2`` for categorical
 columns) and an *effect* test (effect size; defaults ``wasserstein`` -- divided by the
 reference std -- and ``psi``).  Which tests, per column kind or per column, is
@@ -43,8 +43,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from engine.drift import stats
-from engine.drift.profile import (
+from driftline.engine.drift import stats
+from driftline.engine.drift.profile import (
     LEVEL_POSITION,
     OTHER,
     UNSEEN,
@@ -53,12 +53,12 @@ from engine.drift.profile import (
     column_kind,
     view_frame,
 )
-from engine.errors import ConfigError, DataError, DriftlineError, PluginError, did_you_mean
-from engine.kinds.drift_test import DriftTest, TestResult
-from engine.params import parse_params
+from driftline.engine.errors import ConfigError, DataError, DriftlineError, PluginError, did_you_mean
+from driftline.engine.components.kinds.drift_test import DriftTest, TestResult
+from driftline.engine.components.params import parse_params
 
 if TYPE_CHECKING:
-    from engine.registry import Registry
+    from driftline.engine.components.registry import Registry
 
 #: Most column names listed in an error message.
 MAX_NAMED = 10
@@ -243,7 +243,7 @@ class DriftReport:
     # Rows of the batch.
     rows: int
     settings: dict[str, Any]
-    # Per column, reference vs batch distribution for plots (engine.drift.report_html).
+    # Per column, reference vs batch distribution for plots (driftline.engine.drift.report_html).
     distributions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -487,7 +487,7 @@ def _named(names: Sequence[str]) -> str:
 
 # -- plot data ----------------------------------------------------------------------------
 def plot_distribution(ref: ColumnProfile, cur: CurrentView) -> dict[str, Any]:
-    """Reference and batch shares on common bins, as engine.drift.report_html draws them."""
+    """Reference and batch shares on common bins, as driftline.engine.drift.report_html draws them."""
     if ref.kind == "categorical":
         labels = [_label(b) for b in cur.bins]
         return {"type": "categorical", "categories": labels,

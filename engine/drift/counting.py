@@ -1,6 +1,6 @@
 """Exact counting of a numeric column's values at a reference's quantile grid.
 
-A drift baseline (:mod:`engine.drift.profile`) keeps a column's quantile values, and a
+A drift baseline (:mod:`driftline.engine.drift.profile`) keeps a column's quantile values, and a
 batch is compared with it by counting, exactly, how many of the batch's values are
 ``<=`` and ``<`` each of those grid points, and the partial sums ``sum(p - x)`` over
 ``x < p`` (and ``sum(x - last point)`` above the last one).  :class:`Counter` does that

@@ -14,7 +14,7 @@ lineage store), so a drift check works after the training data is gone:
   :data:`GRID_ROWS` rows (all rows when there are fewer), with the exact min and max as
   the 0 and 1 quantiles; ``cdf_le`` / ``cdf_lt``: the *exact*
   number of non-null values ``<=`` / ``<`` each quantile value, counted over every row.
-  The estimators in :mod:`engine.drift.stats` use only those exact counts, so the subset
+  The estimators in :mod:`driftline.engine.drift.stats` use only those exact counts, so the subset
   affects where the grid points sit, never the counts at them.  ``psi_edges`` (-inf, the
   distinct deciles, +inf) and ``psi_counts``: the histogram on the decile bins
   (right-closed: ``(e[i-1], e[i]]``);
@@ -29,7 +29,7 @@ construction (new batches are later), so it would only raise alarms.
 A batch is *not* reduced to quantiles of its own: :func:`view_frame` counts its values
 exactly at the reference's grid points (a :class:`CurrentView`), which is what the tests
 compare.  The counting (a table look-up per value, block by block, integers of a narrow
-range per distinct value; exact) and the moments are :mod:`engine.drift.counting`'s: each
+range per distinct value; exact) and the moments are :mod:`driftline.engine.drift.counting`'s: each
 numeric column is read into numpy once, and its nulls, moments and counts all come from
 that array; columns are counted in a small thread pool.
 """
@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from engine.drift.counting import (
+from driftline.engine.drift.counting import (
     Counter,
     Scratch,
     counted_values,
@@ -54,8 +54,8 @@ from engine.drift.counting import (
     per_thread,
     worker_threads,
 )
-from engine.drift.stats import GridCdf
-from engine.errors import DataError
+from driftline.engine.drift.stats import GridCdf
+from driftline.engine.errors import DataError
 
 #: Version of the profile format written by :meth:`ColumnProfile.to_dict`.
 PROFILE_VERSION = 2

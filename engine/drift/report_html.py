@@ -34,7 +34,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from engine.drift.report_text import (
+from driftline.engine.drift.report_text import (
     HEADERS,
     batch_line,
     column_cells,
@@ -461,8 +461,8 @@ def render_html(report: Mapping[str, Any], distributions: Mapping[str, Any], *,
 
 def write_html(path: str | Path, html: str) -> None:
     """Write the page atomically (a reader sees the old file or the whole new one)."""
-    from engine.atomic import atomic_write_text
-    from engine.errors import UsageError
+    from driftline.engine.lineage.atomic import atomic_write_text
+    from driftline.engine.errors import UsageError
 
     try:
         atomic_write_text(Path(path), html)

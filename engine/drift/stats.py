@@ -35,7 +35,7 @@ Exact functions (raw values or counts; each equals scipy on the same input withi
 Estimates on a profile (the reference is not kept, only its :class:`GridCdf`: the exact
 fractions of reference values ``<= g`` and ``< g`` at each grid point ``g``, with the
 reference min and max as first and last points; the batch is counted exactly at the same
-points, see ``engine.drift.profile``):
+points, see ``driftline.engine.drift.profile``):
 
 * :func:`ks_grid` -- ``D`` evaluated at the grid points only (both ``F(g)`` and the left
   limit ``F(g-)``).  A lower bound of the exact D; equal to it when every value of both

@@ -35,7 +35,7 @@ import numpy as np
 import polars as pl
 from lightgbm.basic import LightGBMError
 
-from engine import ConfigError, DataError, Model, ModelError, RunContext, TrainingData
+from driftline.engine import ConfigError, DataError, Model, ModelError, RunContext, TrainingData
 
 #: Config key of this model's node (the ``model`` group); used to name keys in errors.
 CONFIG_ROOT = "model"

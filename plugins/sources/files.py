@@ -24,9 +24,9 @@ from typing import Any
 
 import polars as pl
 
-from engine import ConfigError, DataError, RunContext, Source
-from engine.errors import did_you_mean, format_options
-from plugins.transforms.columns import DTYPES, dtype_from_name
+from driftline.engine import ConfigError, DataError, RunContext, Source
+from driftline.engine import did_you_mean, format_options
+from driftline.plugins.transforms.columns import DTYPES, dtype_from_name
 
 #: Config key of the path, for messages.
 PATH_KEY = "data.path"

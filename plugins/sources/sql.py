@@ -16,8 +16,8 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 
-from engine import ConfigError, DataError, RunContext, Source
-from plugins.transforms.columns import DTYPES, dtype_from_name
+from driftline.engine import ConfigError, DataError, RunContext, Source
+from driftline.plugins.transforms.columns import DTYPES, dtype_from_name
 
 URL_KEY = "data.url"
 QUERY_KEY = "data.query"

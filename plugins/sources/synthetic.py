@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from engine import ConfigError, RunContext, Source
-from engine.errors import did_you_mean
+from driftline.engine import ConfigError, RunContext, Source
+from driftline.engine import did_you_mean
 
 #: Every column, in order, with its polars dtype.
 COLUMNS: dict[str, pl.DataType] = {

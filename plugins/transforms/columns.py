@@ -17,8 +17,8 @@ from typing import Any
 
 import polars as pl
 
-from engine import ConfigError, DataError, RunContext, Transform
-from engine.errors import did_you_mean, format_options
+from driftline.engine import ConfigError, DataError, RunContext, Transform
+from driftline.engine import did_you_mean, format_options
 
 #: dtype name (as written in config) -> polars dtype.
 DTYPES: dict[str, pl.DataType] = {

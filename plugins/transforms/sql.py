@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from engine import ConfigError, DataError, RunContext, Transform
-from engine.errors import did_you_mean
+from driftline.engine import ConfigError, DataError, RunContext, Transform
+from driftline.engine import did_you_mean
 
 #: The name the incoming frame has inside the query.
 TABLE = "data"

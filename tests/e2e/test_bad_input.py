@@ -13,7 +13,7 @@ QUICK = ["model.num_boost_round=5"]
 
 
 def _loans(rows: int = 1500) -> pl.DataFrame:
-    from plugins.sources.synthetic import generate_loans
+    from driftline.plugins.sources.synthetic import generate_loans
 
     return generate_loans(rows, 7)
 

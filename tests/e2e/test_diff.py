@@ -12,7 +12,7 @@ import sys
 import polars as pl
 import pytest
 
-from plugins.sources.synthetic import generate_loans
+from driftline.plugins.sources.synthetic import generate_loans
 from tests.e2e.conftest import Cli
 
 BASE = ["run", "data=csv", "data.path=loans.csv", "target=default", "model.num_boost_round=20"]

@@ -9,7 +9,7 @@ import sqlite3
 import polars as pl
 import pytest
 
-from plugins.sources.synthetic import generate_loans
+from driftline.plugins.sources.synthetic import generate_loans
 
 TRAIN = ["data.rows=6000", "model.num_boost_round=20"]
 

@@ -42,7 +42,7 @@ def test_a_file_used_by_two_runs_lists_both_with_their_role(project):
     cli, (newest, older, demo) = project
     usage = cli.json("lineage", "loans.parquet")
     # The file, read here with polars directly, hashes to what both runs recorded as source.
-    from engine.datahash import hash_frame
+    from driftline.engine.lineage.datahash import hash_frame
 
     expected = hash_frame(pl.read_parquet(cli.cwd / "loans.parquet")).hash
     assert usage["hash"] == expected == _roles(newest)["source"] == _roles(older)["source"]

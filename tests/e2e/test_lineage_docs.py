@@ -13,8 +13,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from engine.store import LineageStore
-from engine.store.tables import ALL_TABLES
+from driftline.engine.lineage.store import LineageStore
+from driftline.engine.lineage.store.tables import ALL_TABLES
 from tests.e2e.conftest import Cli
 
 ROOT = Path(__file__).resolve().parents[2]

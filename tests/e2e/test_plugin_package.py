@@ -148,7 +148,7 @@ LEAKY = '''
 import json
 from dataclasses import dataclass
 import numpy as np
-from engine import Model
+from driftline.engine import Model
 
 class Leaky(Model):
     format = "leaky-json"
@@ -213,7 +213,7 @@ def test_guide_quotes_the_example_package_verbatim():
 
 
 def test_guide_documents_every_kind():
-    from engine.kinds import KINDS
+    from driftline.engine.components.kinds import KINDS
 
     text = DOCS.read_text(encoding="utf-8")
     for kind in KINDS:

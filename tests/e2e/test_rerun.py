@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from plugins.sources.synthetic import generate_loans
+from driftline.plugins.sources.synthetic import generate_loans
 
 RUN = ["data=csv", "data.path=loans.csv", "target=default", "model.num_boost_round=20"]
 

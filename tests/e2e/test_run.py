@@ -93,7 +93,7 @@ def test_init_project_and_run_from_a_subfolder(cli, tmp_path):
     proj = tmp_path / "myproj"
     assert (proj / "conf" / "config.yaml").is_file() and (proj / "runs" / ".gitignore").is_file()
     # Give the project data: a CSV written by the synthetic generator.
-    gen = ("from plugins.sources.synthetic import generate_loans; "
+    gen = ("from driftline.plugins.sources.synthetic import generate_loans; "
            "generate_loans(1500, 1).write_csv('data/myproj.csv')")
     (proj / "data").mkdir()
     import subprocess, sys
@@ -149,7 +149,7 @@ def test_schema_infer_prints_a_schema_the_data_passes(cli, tmp_path):
     import polars as pl
     import yaml
 
-    from plugins.sources.synthetic import generate_loans
+    from driftline.plugins.sources.synthetic import generate_loans
 
     generate_loans(800, 3).write_parquet(tmp_path / "loans.parquet")
     out = cli("schema", "infer", "loans.parquet")

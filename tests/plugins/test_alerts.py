@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import Alert, PluginError, Registry
-from engine.kinds.alert import deliver, drift_event
+from driftline.engine import Alert, PluginError, Registry
+from driftline.engine.components.kinds.alert import deliver, drift_event
 
 REPORT = {
     "drifted": True, "share": 0.2, "baseline_run": "run0123456789abcdef",
@@ -91,7 +91,7 @@ def test_file_alert_appends_one_json_line_per_event(registry, tmp_path):
 
 
 def test_file_alert_writes_each_line_with_one_write_call(registry, tmp_path, monkeypatch):
-    import plugins.alerts as alerts
+    import driftline.plugins.alerts as alerts
 
     calls = []
     real_write = alerts.os.write
@@ -104,7 +104,7 @@ def test_file_alert_writes_each_line_with_one_write_call(registry, tmp_path, mon
 
 
 def _append_many(path: str, writer: int, count: int) -> None:
-    from plugins.alerts import FileAlert
+    from driftline.plugins.alerts import FileAlert
 
     alert = FileAlert(FileAlert.Params(path=path))
     padding = [f"{writer}-{i}" * 40 for i in range(60)]  # ~10 KB per line: above PIPE_BUF
@@ -148,7 +148,7 @@ def test_file_alert_failure_is_one_line_naming_the_alert_and_path(registry, tmp_
 
 
 def test_file_alert_rejects_unknown_parameters(registry):
-    from engine import ConfigError
+    from driftline.engine import ConfigError
 
     with pytest.raises(ConfigError, match=r"unknown parameter 'pth' \(key: alerts\[0\]\.pth\)"):
         registry.create("alert", {"kind": "file", "pth": "x"}, where="alerts[0]")
@@ -192,6 +192,6 @@ def test_an_object_that_is_not_an_alert_is_refused():
 
 
 def test_path_param_is_declared_with_a_default():
-    from plugins.alerts import FileAlert
+    from driftline.plugins.alerts import FileAlert
 
     assert Path(FileAlert.Params().path).name == "drift_alerts.jsonl"

@@ -22,9 +22,9 @@ import pytest
 from omegaconf import OmegaConf
 from sklearn.metrics import roc_auc_score
 
-from engine import ConfigError, DataError, ModelError, Registry, RunContext, TrainingData
-from plugins.models import lightgbm as lgb_module
-from plugins.models.lightgbm import LightGBMModel
+from driftline.engine import ConfigError, DataError, ModelError, Registry, RunContext, TrainingData
+from driftline.plugins.models import lightgbm as lgb_module
+from driftline.plugins.models.lightgbm import LightGBMModel
 
 CONF = Path(lgb_module.__file__).parents[1] / "conf" / "model" / "lightgbm.yaml"
 FEATURES = ["x1", "x2", "count", "noise", "cat", "flag", "tier"]

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
-from engine import ConfigError, DataError, Metric, Registry
-from plugins import metrics as M
+from driftline.engine import ConfigError, DataError, Metric, Registry
+from driftline.plugins import metrics as M
 
 CONF = Path(M.__file__).parent / "conf" / "metrics" / "default.yaml"
 METRIC_NAMES = ("auc", "logloss", "accuracy", "f1", "precision", "recall", "rmse", "mae", "r2")
@@ -233,8 +233,8 @@ def test_default_metrics_config_names_valid_metrics(registry):
         assert cfg["primary"][task] in cfg[task]
     assert cfg["slice_by"] == []
     # Every key is one the engine's MetricsConf declares (so the run accepts the file).
-    from engine.params import parse_params
-    from engine.runconf import MetricsConf
+    from driftline.engine.components.params import parse_params
+    from driftline.engine.config.runconf import MetricsConf
 
     assert parse_params(MetricsConf, cfg, where="metrics").train_rows == cfg["train_rows"]
 

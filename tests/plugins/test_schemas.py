@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from omegaconf import OmegaConf
 
-from engine import ConfigError, Registry
-from plugins.schemas import YamlSchema
+from driftline.engine import ConfigError, Registry
+from driftline.plugins.schemas import YamlSchema
 
 
 def create(node):

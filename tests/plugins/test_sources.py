@@ -19,11 +19,11 @@ from omegaconf import OmegaConf
 from polars.testing import assert_frame_equal
 from sklearn.metrics import roc_auc_score
 
-from engine import ConfigError, DataError, Registry, RunContext
-from engine.params import parse_params
-from plugins.sources import synthetic as S
-from plugins.sources.files import CsvSource, ParquetSource
-from plugins.sources.sql import SqlSource
+from driftline.engine import ConfigError, DataError, Registry, RunContext
+from driftline.engine.components.params import parse_params
+from driftline.plugins.sources import synthetic as S
+from driftline.plugins.sources.files import CsvSource, ParquetSource
+from driftline.plugins.sources.sql import SqlSource
 
 CONF = Path(S.__file__).parents[1] / "conf" / "data"
 
@@ -124,7 +124,7 @@ def _digest(frame: pl.DataFrame) -> str:
 def test_synthetic_same_seed_same_frame_across_processes():
     here = S.generate_loans(3000, 5)
     assert_frame_equal(here, S.generate_loans(3000, 5))
-    code = ("import hashlib; from plugins.sources.synthetic import generate_loans; "
+    code = ("import hashlib; from driftline.plugins.sources.synthetic import generate_loans; "
             "print(hashlib.sha256(generate_loans(3000, 5).write_csv().encode()).hexdigest())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(S.__file__).parents[2])

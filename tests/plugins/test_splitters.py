@@ -11,10 +11,10 @@ import polars as pl
 import pytest
 from omegaconf import OmegaConf
 
-from engine import ConfigError, DataError, Registry, RunContext
-from engine.params import parse_params
-from plugins import splitters as SP
-from plugins.splitters import RandomSplitter, StratifiedSplitter, TimeSplitter
+from driftline.engine import ConfigError, DataError, Registry, RunContext
+from driftline.engine.components.params import parse_params
+from driftline.plugins import splitters as SP
+from driftline.plugins.splitters import RandomSplitter, StratifiedSplitter, TimeSplitter
 
 CONF = Path(SP.__file__).parent / "conf" / "split"
 N = 1000
@@ -288,7 +288,7 @@ def test_split_option_file_builds_its_component(name):
 
 
 def test_time_option_splits_the_demo_table():
-    from plugins.sources.synthetic import generate_loans
+    from driftline.plugins.sources.synthetic import generate_loans
 
     node = OmegaConf.to_container(OmegaConf.load(CONF / "time.yaml"))
     splitter = Registry.from_environment().create("splitter", node, where="split")

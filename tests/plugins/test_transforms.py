@@ -8,10 +8,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from engine import ConfigError, DataError, Registry, RunContext
-from engine.params import parse_params
-from plugins.transforms.columns import Cast, DropColumns, FillNull
-from plugins.transforms.sql import SqlTransform
+from driftline.engine import ConfigError, DataError, Registry, RunContext
+from driftline.engine.components.params import parse_params
+from driftline.plugins.transforms.columns import Cast, DropColumns, FillNull
+from driftline.plugins.transforms.sql import SqlTransform
 
 CTX = RunContext()
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, ClassVar
 
-from engine import DriftTest, TestResult
+from driftline.engine import DriftTest, TestResult
 
 if TYPE_CHECKING:
-    from engine import ColumnProfile, CurrentView
+    from driftline.engine import ColumnProfile, CurrentView
 
 DEFINITION = ("|mean(current) - mean(reference)| / std(reference, ddof=1); the raw "
               "difference when std(reference) is 0")

@@ -28,7 +28,7 @@ import polars as pl
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-from engine import ConfigError, DataError, Model, ModelError, RunContext, TrainingData
+from driftline.engine import ConfigError, DataError, Model, ModelError, RunContext, TrainingData
 
 #: Serialisation format name, recorded in the store and checked on load.
 FORMAT = "driftline-logreg-json"

@@ -11,7 +11,7 @@ from typing import ClassVar
 import numpy as np
 from sklearn.metrics import brier_score_loss
 
-from engine import DataError, Metric
+from driftline.engine import DataError, Metric
 
 
 class Brier(Metric):

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from engine import ConfigError, DataError, RunContext, Transform, did_you_mean
+from driftline.engine import ConfigError, DataError, RunContext, Transform, did_you_mean
 
 
 @dataclass(frozen=True)

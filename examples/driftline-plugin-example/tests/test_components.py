@@ -14,7 +14,7 @@ from driftline_plugin_example.drift_tests import MeanShift
 from driftline_plugin_example.logreg import LogisticModel
 from driftline_plugin_example.metrics import Brier
 from driftline_plugin_example.transforms import Log1p
-from engine import (DriftTestContract, MetricContract, ModelContract, RunContext,
+from driftline.engine import (DriftTestContract, MetricContract, ModelContract, RunContext,
                     TrainingData, TransformContract)
 
 
@@ -89,7 +89,7 @@ def test_log1p_matches_numpy():
 
 
 def test_mean_shift_is_the_standardised_difference_of_means():
-    from engine.drift.profile import profile_frame, view_frame
+    from driftline.engine.drift.profile import profile_frame, view_frame
 
     ref_values = [1.0, 2.0, 3.0, 4.0, 10.0]
     reference = profile_frame(pl.DataFrame({"x": ref_values}), {"x": "numeric"})

@@ -1,1 +1,1 @@
-"""Tests of engine.drift."""
+"""Tests of driftline.engine.drift."""

@@ -13,10 +13,10 @@ import pytest
 import yaml
 from scipy import stats as sps
 
-from engine import DriftTest, Registry, TestResult
-from engine.drift import compare as C
-from engine.drift.profile import profile_frame
-from engine.errors import ConfigError, DataError, PluginError
+from driftline.engine import DriftTest, Registry, TestResult
+from driftline.engine.drift import compare as C
+from driftline.engine.drift.profile import profile_frame
+from driftline.engine.errors import ConfigError, DataError, PluginError
 
 ROOT = Path(__file__).resolve().parents[3]
 REQUIRED_COLUMN_KEYS = {"column", "type", "test", "statistic", "p_value", "p_adjusted",

@@ -10,8 +10,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from engine.drift import counting as C
-from engine.drift import profile as P
+from driftline.engine.drift import counting as C
+from driftline.engine.drift import profile as P
 from tests.engine.drift.exact import exact_le_lt as _exact_le_lt
 from tests.engine.drift.exact import lower_partial_moments as _lpm
 

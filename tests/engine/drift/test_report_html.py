@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.drift.report_html import MAX_CATEGORY_BARS, render_html, write_html
-from engine.errors import UsageError
+from driftline.engine.drift.report_html import MAX_CATEGORY_BARS, render_html, write_html
+from driftline.engine.errors import UsageError
 
 NASTY = 'x<img src=q onerror="alert(1)">&\'y'
 NASTY_CATEGORY = '</svg><script>alert("c")</script>'

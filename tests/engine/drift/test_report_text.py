@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from engine.drift.report_text import render_json, render_table, verdict_line
+from driftline.engine.drift.report_text import render_json, render_table, verdict_line
 
 SETTINGS = {"alpha": 0.05, "numeric_margin": 0.05, "categorical_margin": 0.1, "share": 0.5,
             "critical": ["grade"]}

@@ -11,8 +11,8 @@ import pytest
 from scipy import stats as sps
 from scipy.spatial.distance import jensenshannon
 
-from engine.drift import stats
-from engine.drift.profile import profile_frame, view_frame
+from driftline.engine.drift import stats
+from driftline.engine.drift.profile import profile_frame, view_frame
 
 RNG = np.random.default_rng(20240601)
 
