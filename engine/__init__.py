@@ -56,7 +56,7 @@ _LAZY = {
     "check_component": ("driftline.engine.conformance", "check_component"),
     "contract_frame": ("driftline.engine.conformance", "contract_frame"),
     "ColumnProfile": ("driftline.engine.drift.profile", "ColumnProfile"),
-    "CurrentView": ("driftline.engine.drift.profile", "CurrentView"),
+    "CurrentView": ("driftline.engine.drift.view", "CurrentView"),
     "drift_stats": ("driftline.engine.drift.stats", None),
 }
 

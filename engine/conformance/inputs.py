@@ -89,7 +89,8 @@ def drift_inputs(column_kind: str) -> dict[str, tuple[Any, Any]]:
     import numpy as np
     import polars as pl
 
-    from driftline.engine.drift.profile import profile_frame, view_frame
+    from driftline.engine.drift.profile import profile_frame
+    from driftline.engine.drift.view import view_frame
 
     column = _DRIFT_COLUMNS[column_kind]
     reference = profile_frame(contract_frame(), {column: column_kind}, seed=SEED)

@@ -19,7 +19,9 @@ from typing import Any
 
 import polars as pl
 
-from driftline.engine.drift.compare import DriftReport, DriftSettings, compare_frame
+from driftline.engine.drift.compare import compare_frame
+from driftline.engine.drift.results import DriftReport
+from driftline.engine.drift.settings import DriftSettings
 from driftline.engine.drift.profile import ColumnProfile, output_frame
 from driftline.engine.errors import DataError, RunNotFoundError, StoreError
 from driftline.engine.components.kinds.base import RunContext

@@ -1,11 +1,12 @@
 """Comparing a batch with a baseline profile: per-column tests, corrections, verdicts.
 
 For every column of the reference profile the batch is counted against that profile
-(``driftline.engine.drift.profile.view_frame``) and two registered drift tests run: a
+(``driftline.engine.drift.view.view_frame``) and two registered drift tests run: a
 *significance* test (p-value; defaults ``ks`` for numeric, ``chi2`` for categorical
 columns) and an *effect* test (effect size; defaults ``wasserstein`` -- divided by the
 reference std -- and ``psi``).  Which tests, per column kind or per column, is
-configured in the ``drift`` node (:class:`DriftSettings`).  Small batches (fewer than
+configured in the ``drift`` node (:class:`~driftline.engine.drift.settings.DriftSettings`);
+the findings are :mod:`driftline.engine.drift.results`.  Small batches (fewer than
 ``min_rows_for_distance`` non-null values in a column) keep their raw values, and tests
 that need raw values (``ks``: the exact test against the profile's sample) use them.
 
@@ -34,232 +35,41 @@ distance alone needs a threshold that is either too loose (PSI >= 0.1 misses a s
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
+from driftline.engine.components.kinds.drift_test import DriftTest, TestResult
 from driftline.engine.drift import stats
 from driftline.engine.drift.profile import (
     LEVEL_POSITION,
     OTHER,
     UNSEEN,
     ColumnProfile,
-    CurrentView,
     column_kind,
-    view_frame,
 )
-from driftline.engine.errors import ConfigError, DataError, DriftlineError, PluginError, did_you_mean
-from driftline.engine.components.kinds.drift_test import DriftTest, TestResult
-from driftline.engine.components.params import parse_params
+from driftline.engine.drift.results import ColumnResult, DriftReport
+from driftline.engine.drift.settings import DriftSettings
+from driftline.engine.drift.view import CurrentView, view_frame
+from driftline.engine.errors import (
+    ConfigError,
+    DataError,
+    DriftlineError,
+    PluginError,
+    did_you_mean,
+)
 
 if TYPE_CHECKING:
     from driftline.engine.components.registry import Registry
+
 
 #: Most column names listed in an error message.
 MAX_NAMED = 10
 #: Coarse plot bins of a numeric column: the quantile levels 0, 0.025, ..., 1 (40 bins).
 PLOT_LEVELS = tuple(i / 40 for i in range(41))
-
-
-# -- settings -----------------------------------------------------------------------------
-@dataclass
-class NumericTests:
-    """Tests for numeric columns."""
-
-    # Significance test (a registered drift_test with role "significance").
-    significance: str = "ks"
-    # Effect size (a registered drift_test with role "effect").
-    effect: str = "wasserstein"
-
-
-@dataclass
-class CategoricalTests:
-    """Tests for categorical columns."""
-
-    # Significance test (a registered drift_test with role "significance").
-    significance: str = "chi2"
-    # Effect size (a registered drift_test with role "effect").
-    effect: str = "psi"
-
-
-@dataclass
-class DefaultTests:
-    """The tests used for each column kind, unless a column names its own."""
-
-    numeric: NumericTests = field(default_factory=NumericTests)
-    categorical: CategoricalTests = field(default_factory=CategoricalTests)
-
-
-@dataclass
-class ColumnRule:
-    """Settings of one column that override the defaults (every key optional)."""
-
-    # Significance test for this column; null = the default for its kind.
-    test: str | None = None
-    # Effect-size test for this column; null = the default for its kind.
-    effect: str | None = None
-    # Significance level for this column; null = drift.alpha.
-    alpha: float | None = field(default=None, metadata={"gt": 0.0, "lt": 1.0})
-    # Effect-size margin (in the effect test's units); null = the kind's margin.
-    margin: float | None = field(default=None, metadata={"ge": 0.0})
-
-
-@dataclass
-class DriftSettings:
-    """The ``drift`` config node (plugins/conf/drift/default.yaml documents each key)."""
-
-    # Significance level for the Benjamini-Hochberg-adjusted p-values.
-    alpha: float = field(default=0.05, metadata={"gt": 0.0, "lt": 1.0})
-    # Numeric columns: smallest effect size (normalised Wasserstein by default) that drifts.
-    numeric_margin: float = field(default=0.05, metadata={"ge": 0.0})
-    # Categorical columns: smallest effect size (PSI by default) that drifts.
-    categorical_margin: float = field(default=0.1, metadata={"ge": 0.0})
-    # The dataset drifts when at least this share of its columns drifts (0 < x <= 1).
-    share: float = field(default=0.5, metadata={"gt": 0.0, "le": 1.0})
-    # Columns whose drift alone makes the dataset drift.
-    critical: list[str] = field(default_factory=list)
-    # Whether a drift of the model's output makes the check drift (the lead's output check).
-    output_critical: bool = False
-    # Columns with fewer non-null batch values keep raw values for exact tests.
-    min_rows_for_distance: int = field(default=1000, metadata={"ge": 0})
-    # Absolute change of a column's null share that counts as drift (when significant).
-    null_rate_margin: float = field(default=0.05, metadata={"ge": 0.0, "le": 1.0})
-    # Share of a batch column's values in never-seen categories that counts as drift.
-    unseen_share: float = field(default=0.01, metadata={"gt": 0.0, "le": 1.0})
-    # Per-column overrides: column name -> {test, effect, alpha, margin}.
-    columns: dict[str, ColumnRule] = field(default_factory=dict)
-    # Default tests per column kind.
-    tests: DefaultTests = field(default_factory=DefaultTests)
-    # Alerts to call when drift is found: a list of {kind: NAME, ...parameters}.
-    alerts: list[dict[str, Any]] = field(default_factory=list)
-
-    @classmethod
-    def from_config(cls, node: Mapping[str, Any] | None, where: str = "drift") -> DriftSettings:
-        """Settings from the ``drift`` config node (a plain mapping), checked."""
-        return parse_params(cls, node or {}, where=where)
-
-    def for_output(self) -> DriftSettings:
-        """These settings for the model-output check: no column rules (they name input
-        columns); whether output drift is critical is ``output_critical``."""
-        return dataclasses.replace(self, critical=[], columns={})
-
-    def summary(self) -> dict[str, Any]:
-        """The settings a report shows next to its verdict."""
-        return {"alpha": self.alpha, "numeric_margin": self.numeric_margin,
-                "categorical_margin": self.categorical_margin, "share": self.share,
-                "critical": list(self.critical), "null_rate_margin": self.null_rate_margin,
-                "unseen_share": self.unseen_share,
-                "min_rows_for_distance": self.min_rows_for_distance}
-
-    def margin_for(self, column: str, kind: str) -> float:
-        rule = self.columns.get(column)
-        if rule is not None and rule.margin is not None:
-            return rule.margin
-        return self.numeric_margin if kind == "numeric" else self.categorical_margin
-
-    def alpha_for(self, column: str) -> float:
-        rule = self.columns.get(column)
-        return rule.alpha if rule is not None and rule.alpha is not None else self.alpha
-
-    def test_names(self, column: str, kind: str) -> tuple[str, str]:
-        """(significance test, effect test) for a column."""
-        defaults = self.tests.numeric if kind == "numeric" else self.tests.categorical
-        rule = self.columns.get(column) or ColumnRule()
-        return rule.test or defaults.significance, rule.effect or defaults.effect
-
-
-# -- results ------------------------------------------------------------------------------
-@dataclass
-class ColumnResult:
-    """The outcome for one column (``to_dict`` is its JSON shape)."""
-
-    column: str
-    # "numeric" or "categorical".
-    type: str
-    # Significance test, its statistic, p-value and BH-adjusted p-value.
-    test: str | None
-    statistic: float | None
-    p_value: float | None
-    p_adjusted: float | None
-    # Effect-size test (its name is the measure), the effect size and its margin.
-    effect_measure: str | None
-    effect_size: float | None
-    threshold: float
-    alpha: float
-    drifted: bool
-    critical: bool
-    # Why it drifted: any of "distribution", "null_rate", "unseen".
-    reasons: list[str]
-    # Largest ratio of an effect (effect size, null-rate change, unseen share) to its margin.
-    severity: float
-    # Exact definitions of the statistic and the effect size.
-    definition: str
-    # Non-null values compared (reference, batch).
-    n_ref: int
-    n_cur: int
-    null_rate_ref: float
-    null_rate_cur: float
-    null_p_value: float | None
-    null_p_adjusted: float | None
-    unseen_share: float | None
-    unseen_examples: list[str]
-    # Facts the tests returned (method, degrees of freedom, ...), by role.
-    details: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def null_rate_change(self) -> float:
-        return self.null_rate_cur - self.null_rate_ref
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "column": self.column, "type": self.type, "test": self.test,
-            "statistic": self.statistic, "p_value": self.p_value, "p_adjusted": self.p_adjusted,
-            "effect_size": self.effect_size, "effect_measure": self.effect_measure,
-            "threshold": self.threshold, "alpha": self.alpha, "drifted": self.drifted,
-            "critical": self.critical, "reasons": list(self.reasons), "severity": self.severity,
-            "definition": self.definition, "n_ref": self.n_ref, "n_cur": self.n_cur,
-            "null_rate_ref": self.null_rate_ref, "null_rate_cur": self.null_rate_cur,
-            "null_rate_change": self.null_rate_change, "null_p_value": self.null_p_value,
-            "null_p_adjusted": self.null_p_adjusted, "unseen_share": self.unseen_share,
-            "unseen_examples": list(self.unseen_examples), "details": self.details,
-        }
-
-
-@dataclass
-class DriftReport:
-    """The outcome of comparing one batch with one profile."""
-
-    drifted: bool
-    # Share of the compared columns that drifted.
-    share: float
-    columns: list[ColumnResult]
-    # Batch columns the reference does not have (ignored).
-    extra_columns: list[str]
-    # Rows of the batch.
-    rows: int
-    settings: dict[str, Any]
-    # Per column, reference vs batch distribution for plots (driftline.engine.drift.report_html).
-    distributions: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    @property
-    def drifted_columns(self) -> list[str]:
-        return [c.column for c in self.columns if c.drifted]
-
-    @property
-    def critical_drifted(self) -> list[str]:
-        return [c.column for c in self.columns if c.drifted and c.critical]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"drifted": self.drifted, "share": self.share, "rows": self.rows,
-                "n_columns": len(self.columns), "n_drifted": len(self.drifted_columns),
-                "critical_drifted": self.critical_drifted, "settings": dict(self.settings),
-                "columns": [c.to_dict() for c in self.columns],
-                "extra_columns": list(self.extra_columns)}
 
 
 # -- checking the input -------------------------------------------------------------------

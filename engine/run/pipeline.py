@@ -141,7 +141,7 @@ def _plugin_distributions(req: RunRequest) -> list[str]:
 def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
     from driftline.engine.run.background import Background
     from driftline.engine.lineage.datahash import HASH_SCHEME, FrameHash
-    from driftline.engine.drift.compare import DriftSettings
+    from driftline.engine.drift.settings import DriftSettings
     from driftline.engine.drift.profile import output_profile
     from driftline.engine.run.evaluation import build_metrics, primary_metric, score_split, slice_columns
     from driftline.engine.components.kinds.model import TrainingData

@@ -1,11 +1,6 @@
 """LightGBM as a driftline model: native categoricals, deterministic training, text format.
 
-Features become one float64 matrix built column-wise by polars (no per-row Python):
-numeric columns are cast to float64 (nulls -> NaN); Date/Datetime/Duration columns become
-days / microseconds since the epoch; categorical columns (``TrainingData.categorical``)
-become integer codes of their levels, learnt from the training split and sorted, and are
-declared to LightGBM as ``categorical_feature``.  A level never seen in training and a null
-are both *missing* (NaN) at predict time.
+Features become a float64 matrix (:mod:`driftline.plugins.models.features`).
 
 Training is deterministic by default: ``deterministic=True``, a fixed histogram strategy
 (``force_col_wise``, see :data:`FIXED_PARAMS`), the run seed (LightGBM derives its bagging,
@@ -35,7 +30,16 @@ import numpy as np
 import polars as pl
 from lightgbm.basic import LightGBMError
 
-from driftline.engine import ConfigError, DataError, Model, ModelError, RunContext, TrainingData
+from driftline.engine import (
+    ConfigError,
+    DataError,
+    Model,
+    ModelError,
+    RunContext,
+    TrainingData,
+)
+from driftline.plugins.models.features import FeatureEncoder
+
 
 #: Config key of this model's node (the ``model`` group); used to name keys in errors.
 CONFIG_ROOT = "model"
@@ -68,8 +72,6 @@ OWNED_PARAMS = {
     "num_class": "the task (classes come from the target)",
     "categorical_feature": "the data (categorical columns are detected from their dtype)",
 }
-# Characters LightGBM rejects (or rewrites) in feature names written to the model text.
-_UNSAFE_NAME = re.compile(r"[\s\"',:\[\]{}]")
 # The source location LightGBM appends to its check failures.
 _LGB_LOCATION = re.compile(r"\s+at\s+\S+,\s+line\s+\d+\s*\.?\s*$")
 
@@ -144,13 +146,13 @@ class LightGBMModel(Model):
         _check_extra(self.params.params)
         self._text: str | None = None
         self._booster: lgb.Booster | None = None
-        self._encoder: _Encoder | None = None
+        self._encoder: FeatureEncoder | None = None
         self._facts: dict[str, Any] = {}
         self._train_scores: np.ndarray | None = None
 
     # -- training ---------------------------------------------------------------------
     def fit(self, data: TrainingData, ctx: RunContext) -> None:
-        encoder = _Encoder.learn(data.train, data.features, data.categorical)
+        encoder = FeatureEncoder.learn(data.train, data.features, data.categorical)
         n_classes = _n_classes(data)
         params, keys = self._lgb_params(data.task, n_classes, ctx)
         x = encoder.matrix(data.train, "train")
@@ -178,7 +180,7 @@ class LightGBMModel(Model):
         self._set_trained(text, encoder, facts)
         self._train_scores = _training_scores(booster, text) if best == done else None
 
-    def _valid_sets(self, data: TrainingData, encoder: _Encoder, n_classes: int,
+    def _valid_sets(self, data: TrainingData, encoder: FeatureEncoder, n_classes: int,
                     train_set: lgb.Dataset) -> list[lgb.Dataset]:
         """The valid split as a LightGBM Dataset, when early stopping is on and it has rows."""
         if self.params.early_stopping_rounds is None or data.valid is None \
@@ -212,7 +214,7 @@ class LightGBMModel(Model):
         keys["seed"] = "seed"
         return params, keys
 
-    def _set_trained(self, text: str, encoder: _Encoder, facts: dict[str, Any]) -> None:
+    def _set_trained(self, text: str, encoder: FeatureEncoder, facts: dict[str, Any]) -> None:
         self._booster = _load_booster(text)
         if self._booster.num_feature() != len(encoder.features):
             raise ModelError(
@@ -269,7 +271,7 @@ class LightGBMModel(Model):
             raise ModelError(
                 f"model metadata lacks {', '.join(missing)}; it was not written by the lightgbm "
                 f"model. Retrain, or restore the metadata recorded with the run.")
-        encoder = _Encoder(list(metadata["features"]),
+        encoder = FeatureEncoder(list(metadata["features"]),
                            {k: list(v) for k, v in metadata["categorical"].items()})
         model = cls(params)
         facts = {k: metadata[k] for k in ("task", "n_classes", "best_iteration", "objective")}
@@ -285,88 +287,10 @@ class LightGBMModel(Model):
             "feature_importance": {f: float(g) for f, g in zip(encoder.features, gains)},
         }
 
-    def _trained(self) -> tuple[lgb.Booster, _Encoder]:
+    def _trained(self) -> tuple[lgb.Booster, FeatureEncoder]:
         if self._booster is None or self._encoder is None:
             raise ModelError("the lightgbm model is not trained: call fit() or loads() first.")
         return self._booster, self._encoder
-
-
-class _Encoder:
-    """Turns feature columns into LightGBM's float64 matrix; knows the category levels."""
-
-    def __init__(self, features: list[str], levels: dict[str, list[str]]):
-        self.features = features
-        # Categorical feature -> its sorted training levels (code = position).
-        self.levels = levels
-
-    @classmethod
-    def learn(cls, frame: pl.DataFrame, features: list[str], categorical: list[str]) -> _Encoder:
-        if not features:
-            raise DataError("no feature columns to train on: the table has only the target "
-                            "(and dropped columns). Keep at least one feature column.")
-        _check_columns(frame, features, "train")
-        unknown = [c for c in categorical if c not in features]
-        if unknown:
-            raise DataError(f"categorical column(s) {', '.join(unknown)} are not among the "
-                            f"features ({', '.join(features)}).")
-        wanted = set(categorical)
-        levels = {}
-        for name in (c for c in features if c in wanted):
-            try:
-                values = frame.get_column(name).cast(pl.String).drop_nulls().unique()
-            except pl.exceptions.PolarsError as exc:
-                raise DataError(f"categorical column '{name}' (dtype {frame.schema[name]}) "
-                                f"cannot be read as categories: {_first_line(exc)}. Cast it to "
-                                f"a string or drop it from the features.") from exc
-            levels[name] = values.sort().to_list()
-        return cls(list(features), levels)
-
-    def matrix(self, frame: pl.DataFrame, role: str) -> np.ndarray:
-        _check_columns(frame, self.features, role)
-        exprs = [self._expr(name, frame.schema[name], role) for name in self.features]
-        try:
-            # Row-major: LightGBM reads rows, and copies a column-major matrix first.
-            return frame.select(exprs).to_numpy(order="c")
-        except pl.exceptions.PolarsError as exc:
-            raise DataError(f"the feature columns of the {role} cannot be turned into numbers: "
-                            f"{_first_line(exc)}. Check the columns' dtypes.") from exc
-
-    def _expr(self, name: str, dtype: pl.DataType, role: str) -> pl.Expr:
-        col = pl.col(name)
-        if name in self.levels:
-            levels = self.levels[name]
-            return col.cast(pl.String).replace_strict(
-                levels, list(range(len(levels))), default=None, return_dtype=pl.Float64)
-        if dtype == pl.Date:
-            return col.dt.epoch("d").cast(pl.Float64)
-        if isinstance(dtype, pl.Datetime):
-            return col.dt.epoch("us").cast(pl.Float64)
-        if isinstance(dtype, pl.Duration):
-            return col.dt.total_microseconds().cast(pl.Float64)
-        if dtype.is_numeric() or dtype in (pl.Boolean, pl.Null):
-            return col.cast(pl.Float64)
-        raise DataError(
-            f"feature column '{name}' in the {role} has dtype {dtype}, but the model was "
-            f"trained with it as a number; cast it to a number, or drop it from the features.")
-
-    def categorical_indices(self) -> list[int]:
-        return [i for i, name in enumerate(self.features) if name in self.levels]
-
-    def lgb_names(self) -> list[str]:
-        """Feature names for the model text (LightGBM rejects some characters)."""
-        names = [n if n and not _UNSAFE_NAME.search(n) else f"Column_{i}"
-                 for i, n in enumerate(self.features)]
-        if len(set(names)) < len(names):
-            names = [f"Column_{i}" for i in range(len(names))]
-        return names
-
-
-def _check_columns(frame: pl.DataFrame, features: list[str], role: str) -> None:
-    missing = [c for c in features if c not in frame.schema]
-    if missing:
-        raise DataError(
-            f"feature column(s) missing from the {role}: {', '.join(missing)}. The model "
-            f"needs: {', '.join(features)}.")
 
 
 def _n_classes(data: TrainingData) -> int:

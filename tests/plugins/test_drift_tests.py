@@ -12,7 +12,8 @@ from scipy import stats as sps
 from scipy.spatial.distance import jensenshannon
 
 from driftline.engine import DriftTest, Registry, TestResult, drift_stats
-from driftline.engine.drift.profile import profile_frame, view_frame
+from driftline.engine.drift.profile import profile_frame
+from driftline.engine.drift.view import view_frame
 
 RNG = np.random.default_rng(11)
 BUILT_INS = {"ks": ("significance", {"numeric"}), "chi2": ("significance", {"categorical"}),

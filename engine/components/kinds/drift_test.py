@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from driftline.engine.components.kinds.base import Component
 
 if TYPE_CHECKING:
-    from driftline.engine.drift.profile import ColumnProfile, CurrentView
+    from driftline.engine.drift.profile import ColumnProfile
+    from driftline.engine.drift.view import CurrentView
 
 #: What a drift test gives: a p-value, or an effect size.
 ROLES = ("significance", "effect")

@@ -386,3 +386,16 @@ def _uses(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     for run in runs.values():
         run["roles"].sort(key=lambda role: (rank.get(role, len(rank)), role))
     return list(runs.values())
+
+
+def time_bounds(
+    since: str | date | None, until: str | date | None
+) -> tuple[str | None, str | None]:
+    """Stored-time bounds (since inclusive, until exclusive); StoreError when since > until."""
+    low = None if since is None else time_bound(since, what="since", upper=False)
+    high = None if until is None else time_bound(until, what="until", upper=True)
+    if low is not None and high is not None and low >= high:
+        raise StoreError(
+            f"since {since} is not before until {until}: no run can match; swap them?"
+        )
+    return low, high

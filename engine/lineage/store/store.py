@@ -3,8 +3,8 @@
 Every method is one short transaction and returns plain dicts; no session or ORM object
 escapes.  Database errors become one-line :class:`StoreError` s here, at the boundary.
 Reads (``list_runs``, ``get_run``, ``resolve``, ``get_profiles``, ``list_aliases``, the
-drift checks) and writes of a SQLite file use the standard library only (see ``backend``),
-so neither listing runs nor recording one imports SQLAlchemy.  Aliases, profiles, drift
+drift checks) and writes of a SQLite file use the standard library only (see ``backend``
+and ``connections``), so neither listing runs nor recording one imports SQLAlchemy.  Aliases, profiles, drift
 checks and finding runs (filters, metric order, data use) live in modules of their own (``aliases``,
 ``profiles``, ``drift_records``, ``search``).
 
@@ -15,15 +15,12 @@ persisted as ``interrupted`` whenever runs are read: a crash never looks like su
 from __future__ import annotations
 
 import math
-import random
 import re
 import socket
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from driftline.engine.errors import StoreError, did_you_mean, format_options
 from driftline.engine.lineage.store import aliases, backend, drift_records, migrations, queries, runref, search
@@ -31,20 +28,14 @@ from driftline.engine.lineage.store import profiles as column_profiles
 from driftline.engine.lineage.store.liveness import process_gone
 from driftline.engine.lineage.store.queries import DATASET_ROLES, INTERRUPTED_ERROR
 from driftline.engine.lineage.store.backend import WriteConn
+from driftline.engine.lineage.store.connections import Connections, boundary
 from driftline.engine.lineage.store.rows import run_status, to_json, utc_now
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
 
 T = TypeVar("T")
 
 #: Every status a run can have; all but the first are final.
 RUN_STATUSES = ("running", "succeeded", "failed", "rejected", "interrupted")
 FINAL_STATUSES = RUN_STATUSES[1:]
-#: Attempts of one write transaction when SQLite reports "database is locked".
-WRITE_ATTEMPTS = 5
-#: First back-off between attempts, seconds (doubles each time, with jitter).
-RETRY_BASE_S = 0.05
 
 _RUN_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -56,20 +47,12 @@ class LineageStore:
     Open with :meth:`open`; use as a context manager or call :meth:`close`.
     """
 
-    def __init__(self, url: str, reader: Any, writer: Any, engine: Engine | None,
-                 write_url: str):
+    def __init__(self, url: str, connections: Connections):
         """Internal: use :meth:`LineageStore.open`."""
         self.url = url
-        self._where = backend.display_url(url)
-        self._reader = reader
-        self._engine = engine
-        self._write_url = write_url
-        self._write_engine: Engine | None = None
-        # Write transactions: sqlite3 for a plain SQLite file, else SQLAlchemy (made on the
-        # first write, see _transactions).
-        self._writer: Any = writer
+        self._db = connections
+        self._where = connections.where
         self._host = socket.gethostname()
-        self._closed = False
 
     # -- opening ------------------------------------------------------------------------
     @classmethod
@@ -79,23 +62,7 @@ class LineageStore:
         Raises StoreError when the URL does not lead to a usable driftline store: a folder,
         a file that is not a driftline store, a store written by a newer driftline.
         """
-        where = backend.display_url(url)
-        action = f"open lineage store {where}"
-        path = backend.sqlite_file(url)
-        if path is not None:
-            backend.prepare_sqlite_file(path, where)
-        engine = None
-        with _boundary(action):
-            if path is not None and backend.sqlite_file(url, plain=True) is not None:
-                reader: Any = backend.SqliteReader(path)
-                writer: Any = backend.SqliteWriter(path)
-                write_url = f"sqlite:///{path}"
-            else:
-                engine = _create_engine(url, action)
-                reader = backend.AlchemyReader(engine)
-                writer = None
-                write_url = url
-        store = cls(url, reader, writer, engine, write_url)
+        store = cls(url, Connections.open(url))
         try:
             store._ensure_schema()
         except BaseException:
@@ -105,11 +72,11 @@ class LineageStore:
 
     def _ensure_schema(self) -> None:
         action = f"open lineage store {self._where}"
-        with _boundary(action):
-            tables = self._reader.table_names()
+        with boundary(action):
+            tables = self._db.reader.table_names()
             raw = None
             if "meta" in tables:
-                with self._reader.session() as query:
+                with self._db.reader.session() as query:
                     rows = query(migrations.VERSION_SQL, {"key": migrations.VERSION_KEY})
                 raw = rows[0][0] if rows else None
             version = migrations.stored_version(tables, raw, self._where)
@@ -121,14 +88,7 @@ class LineageStore:
 
     def close(self) -> None:
         """Release the store's connections (safe to call twice)."""
-        self._closed = True
-        self._reader.close()
-        if self._writer is not None:
-            self._writer.close()
-        for engine in (self._write_engine, self._engine):
-            if engine is not None:
-                engine.dispose()
-        self._write_engine = self._engine = None
+        self._db.close()
 
     def __enter__(self) -> LineageStore:
         return self
@@ -420,7 +380,7 @@ class LineageStore:
         """
         if status is not None and status not in RUN_STATUSES:
             raise StoreError(f"unknown run status '{status}'.{did_you_mean(status, RUN_STATUSES)}")
-        bounds = _time_bounds(since, until)
+        bounds = search.time_bounds(since, until)
         key = search.metric_key(sort) if sort is not None else None
         unsaved = self._mark_interrupted()
 
@@ -506,50 +466,10 @@ class LineageStore:
 
     # -- plumbing -----------------------------------------------------------------------
     def _read(self, what: str, fn: Callable[[backend.Query], T]) -> T:
-        with _boundary(f"{what} in lineage store {self._where}"), self._reader.session() as query:
-            return fn(query)
+        return self._db.read(what, fn)
 
     def _write(self, what: str, fn: Callable[[Any], T], *, schema: bool = False) -> T:
-        """Run ``fn`` in one write transaction, retrying while SQLite reports a lock.
-
-        ``fn`` gets a :class:`WriteConn`; with ``schema``, a SQLAlchemy connection (creating
-        and upgrading the schema works from the SQLModel table classes).
-        """
-        action = f"{what} in lineage store {self._where}"
-        transaction = (self._alchemy_writer(action).begin if schema
-                       else self._transactions(action).transaction)
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                with transaction() as conn:
-                    return fn(conn)
-            except StoreError:
-                raise
-            except Exception as exc:
-                if not backend.is_database_error(exc):
-                    raise
-                if backend.is_locked(exc) and attempt < WRITE_ATTEMPTS:
-                    time.sleep(RETRY_BASE_S * 2 ** (attempt - 1) * (0.5 + random.random()))
-                    continue
-                raise backend.translate(exc, action) from exc
-
-    def _transactions(self, action: str) -> Any:
-        """What write transactions come from: sqlite3 for a plain SQLite file, else SQLAlchemy."""
-        if self._closed:
-            raise StoreError(f"cannot {action}: the store was closed. Open it again.")
-        if self._writer is None:
-            self._writer = backend.AlchemyWriter(self._alchemy_writer(action))
-        return self._writer
-
-    def _alchemy_writer(self, action: str) -> Engine:
-        if self._closed:
-            raise StoreError(f"cannot {action}: the store was closed. Open it again.")
-        if self._write_engine is None:
-            if self._engine is None:
-                self._engine = _create_engine(self._write_url, action)
-            self._write_engine = self._engine.execution_options(write=True)
-        return self._write_engine
+        return self._db.write(what, fn, schema=schema)
 
     def _require_run(self, conn: WriteConn, run_id: str, action: str) -> None:
         if not _run_exists(conn, run_id):
@@ -560,43 +480,6 @@ class LineageStore:
 
 
 # -- helpers ------------------------------------------------------------------------------
-@contextmanager
-def _boundary(action: str) -> Iterator[None]:
-    """Turn database errors raised inside into one-line StoreErrors about ``action``."""
-    try:
-        yield
-    except StoreError:
-        raise
-    except Exception as exc:
-        if backend.is_database_error(exc):
-            raise backend.translate(exc, action) from exc
-        raise
-
-
-def _create_engine(url: str, action: str) -> Engine:
-    try:
-        return backend.make_engine(url)
-    except ModuleNotFoundError as exc:  # the URL's database driver is not installed
-        raise backend.translate(exc, action) from exc
-    except Exception as exc:
-        if backend.is_database_error(exc):
-            raise backend.translate(exc, action) from exc
-        raise
-
-
-def _time_bounds(
-    since: str | date | None, until: str | date | None
-) -> tuple[str | None, str | None]:
-    """Stored-time bounds (since inclusive, until exclusive); StoreError when since > until."""
-    low = None if since is None else search.time_bound(since, what="since", upper=False)
-    high = None if until is None else search.time_bound(until, what="until", upper=True)
-    if low is not None and high is not None and low >= high:
-        raise StoreError(
-            f"since {since} is not before until {until}: no run can match; swap them?"
-        )
-    return low, high
-
-
 def _run_exists(conn: WriteConn, run_id: str) -> bool:
     return run_status(conn, run_id) is not None
 

@@ -89,7 +89,8 @@ def test_log1p_matches_numpy():
 
 
 def test_mean_shift_is_the_standardised_difference_of_means():
-    from driftline.engine.drift.profile import profile_frame, view_frame
+    from driftline.engine.drift.profile import profile_frame
+    from driftline.engine.drift.view import view_frame
 
     ref_values = [1.0, 2.0, 3.0, 4.0, 10.0]
     reference = profile_frame(pl.DataFrame({"x": ref_values}), {"x": "numeric"})

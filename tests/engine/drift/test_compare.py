@@ -15,6 +15,7 @@ from scipy import stats as sps
 
 from driftline.engine import DriftTest, Registry, TestResult
 from driftline.engine.drift import compare as C
+from driftline.engine.drift.settings import DriftSettings
 from driftline.engine.drift.profile import profile_frame
 from driftline.engine.errors import ConfigError, DataError, PluginError
 
@@ -28,8 +29,8 @@ def registry() -> Registry:
     return Registry.from_environment()
 
 
-def settings(**values) -> C.DriftSettings:
-    return C.DriftSettings.from_config(values)
+def settings(**values) -> DriftSettings:
+    return DriftSettings.from_config(values)
 
 
 # -- the hard case ----------------------------------------------------------------------------
@@ -281,12 +282,12 @@ def test_settings_for_the_output_check_drop_column_rules():
 
 def test_packaged_default_yaml_is_the_dataclass_default():
     path = ROOT / "plugins" / "conf" / "drift" / "default.yaml"
-    assert C.DriftSettings.from_config(yaml.safe_load(path.read_text())) == C.DriftSettings()
+    assert DriftSettings.from_config(yaml.safe_load(path.read_text())) == DriftSettings()
 
 
 def test_every_setting_is_documented_in_the_yaml():
     text = (ROOT / "plugins" / "conf" / "drift" / "default.yaml").read_text().splitlines()
-    for f in dataclasses.fields(C.DriftSettings):
+    for f in dataclasses.fields(DriftSettings):
         at = next(i for i, line in enumerate(text) if line.startswith(f"{f.name}:"))
         assert text[at - 1].startswith("#"), f.name
 
@@ -299,7 +300,7 @@ def test_every_setting_is_documented_in_the_yaml():
 ])
 def test_bad_settings(values, message):
     with pytest.raises(ConfigError) as err:
-        C.DriftSettings.from_config(values)
+        DriftSettings.from_config(values)
     assert message in str(err.value)
 
 

@@ -66,12 +66,12 @@ def test_counter_is_exact_on_every_path(values, path, monkeypatch):
 def test_counter_without_cells_and_on_no_values():
     x = RNG.normal(0, 1, 5000)
     points = np.array([-1.0, 0.0, 0.0, 2.5])         # not the profile grid: binary search
-    le, lt, lower, upper = P._grid_counter(points).count(x)
+    le, lt, lower, upper = P.grid_counter(points).count(x)
     exact_le, exact_lt = _exact_le_lt(x, points)
     assert le.tolist() == exact_le.tolist() and lt.tolist() == exact_lt.tolist()
     assert lower == pytest.approx(_lpm(x, points) * x.size, rel=1e-9)
     assert upper == pytest.approx(np.maximum(x - 2.5, 0).sum(), rel=1e-9)
-    le, lt, lower, upper = P._grid_counter(points).count(np.array([], dtype=np.int64))
+    le, lt, lower, upper = P.grid_counter(points).count(np.array([], dtype=np.int64))
     assert le.tolist() == [0] * 4 and lt.tolist() == [0] * 4 and upper == 0.0
 
 

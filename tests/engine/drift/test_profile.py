@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from driftline.engine.drift import profile as P
+from driftline.engine.drift import view as V
 from driftline.engine.errors import DataError
 from tests.engine.drift.exact import exact_le_lt as _exact_le_lt
 from tests.engine.drift.exact import lower_partial_moments as _lpm
@@ -149,7 +150,7 @@ def test_unknown_profile_version_is_a_data_error():
 def test_view_counts_the_batch_exactly_at_the_grid(ref, cur):
     prof = P.profile_frame(pl.DataFrame({"x": ref}), seed=2)["x"]
     column = pl.Series("x", cur).append(pl.Series("x", [np.nan, np.inf, None], pl.Float64))
-    view = P.view_frame(column.to_frame(), {"x": prof})["x"]
+    view = V.view_frame(column.to_frame(), {"x": prof})["x"]
     points = prof.grid().points
     le, lt = _exact_le_lt(cur, points)
     assert view.n == cur.size and view.nulls == 3      # null, NaN and inf
@@ -173,7 +174,7 @@ def test_nan_and_infinities_count_as_nulls_and_not_in_the_moments(bad):
                                              .otherwise(pl.col("x")).alias("x"))
     finite = np.delete(good, 5)
     prof = P.profile_frame(df)["x"]
-    view = P.view_frame(df, {"x": prof})["x"]
+    view = V.view_frame(df, {"x": prof})["x"]
     for got in (prof, view):
         assert got.nulls == 1 + len(bad)
         assert got.mean == pytest.approx(finite.mean(), rel=1e-12)
@@ -200,7 +201,7 @@ def test_finite_values_whose_sum_overflows_are_kept():
 def test_view_counts_integer_and_boolean_columns_exactly(series):
     ref = pl.Series("x", series.sample(len(series), with_replacement=True, seed=4))
     prof = P.profile_frame(ref.to_frame(), {"x": "numeric"}, seed=2)["x"]
-    view = P.view_frame(series.to_frame(), {"x": prof})["x"]
+    view = V.view_frame(series.to_frame(), {"x": prof})["x"]
     cur = series.drop_nulls().cast(pl.Float64).to_numpy()
     points = prof.grid().points
     le, lt = _exact_le_lt(cur, points)
@@ -216,16 +217,16 @@ def test_view_counts_integer_and_boolean_columns_exactly(series):
 def test_small_batches_keep_their_values():
     prof = P.profile_frame(pl.DataFrame({"x": RNG.normal(0, 1, 5000), "c": ["a", "b"] * 2500}))
     batch = pl.DataFrame({"x": [0.5, None, 1.5], "c": ["a", None, "z"]})
-    views = P.view_frame(batch, prof, small_rows=10)
+    views = V.view_frame(batch, prof, small_rows=10)
     assert views["x"].values.tolist() == [0.5, 1.5]
     assert views["c"].values.tolist() == ["a", "z"]
-    assert P.view_frame(batch, prof, small_rows=2)["x"].values is None
+    assert V.view_frame(batch, prof, small_rows=2)["x"].values is None
 
 
 def test_categorical_view_aligns_bins_and_finds_unseen_categories():
     prof = P.profile_frame(pl.DataFrame({"c": ["a"] * 50 + ["b"] * 30 + ["c"] * 20}))["c"]
     batch = pl.DataFrame({"c": ["a"] * 40 + ["z"] * 5 + ["y"] * 7 + ["x"] * 1 + [None] * 3})
-    view = P.view_frame(batch, {"c": prof})["c"]
+    view = V.view_frame(batch, {"c": prof})["c"]
     assert view.bins == ("a", "b", "c", P.UNSEEN)
     assert view.ref_counts.tolist() == [50, 30, 20, 0]
     assert view.counts.tolist() == [40, 0, 0, 13]
@@ -237,7 +238,7 @@ def test_categorical_view_aligns_bins_and_finds_unseen_categories():
 def test_capped_reference_puts_unknown_values_under_other():
     ref = pl.DataFrame({"c": [f"v{i}" for i in range(P.MAX_CATEGORIES + 50)]})
     prof = P.profile_frame(ref)["c"]
-    view = P.view_frame(pl.DataFrame({"c": ["v0", "new", "new"]}), {"c": prof})["c"]
+    view = V.view_frame(pl.DataFrame({"c": ["v0", "new", "new"]}), {"c": prof})["c"]
     assert view.bins[-1] == P.OTHER and view.counts[-1] == 2
     assert view.unseen is None and view.unseen_share is None
 

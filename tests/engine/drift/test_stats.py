@@ -12,7 +12,8 @@ from scipy import stats as sps
 from scipy.spatial.distance import jensenshannon
 
 from driftline.engine.drift import stats
-from driftline.engine.drift.profile import profile_frame, view_frame
+from driftline.engine.drift.profile import profile_frame
+from driftline.engine.drift.view import view_frame
 
 RNG = np.random.default_rng(20240601)
 

@@ -101,7 +101,7 @@ def test_each_form_costs_one_query(runs_store, ref, expected, selects):
     runs_store.finish_run(IDS[1], "succeeded")
     runs_store.set_alias("production", IDS[1])
     statements: list[str] = []
-    runs_store._reader._conn.set_trace_callback(statements.append)
+    runs_store._db.reader._conn.set_trace_callback(statements.append)
     assert runs_store.resolve(ref) == expected
-    runs_store._reader._conn.set_trace_callback(None)
+    runs_store._db.reader._conn.set_trace_callback(None)
     assert sum(s.lstrip().upper().startswith("SELECT") for s in statements) == selects

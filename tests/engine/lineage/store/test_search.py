@@ -170,7 +170,7 @@ def test_time_bound_is_the_stored_text_of_the_utc_instant(value, upper, expected
 
 def test_listing_costs_the_same_statements_for_2_and_40_runs(store, make_run, dataset_fields):
     statements: list[str] = []
-    store._reader._conn.set_trace_callback(statements.append)
+    store._db.reader._conn.set_trace_callback(statements.append)
     kwargs = {"data_hash": H_A[:8], "sweep_id": "latest", "sort": "test/auc", "limit": 50,
               "since": "2000-01-01"}
 

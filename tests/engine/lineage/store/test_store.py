@@ -198,7 +198,7 @@ def test_store_file_is_in_wal_mode_with_schema_version(store, raw):
 
 def test_listing_issues_the_same_number_of_queries_for_2_and_40_runs(store, run_fields):
     statements: list[str] = []
-    store._reader._conn.set_trace_callback(statements.append)
+    store._db.reader._conn.set_trace_callback(statements.append)
 
     def count_listing_queries() -> int:
         statements.clear()

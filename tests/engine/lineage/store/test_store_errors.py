@@ -11,7 +11,7 @@ import pytest
 
 from driftline.engine.errors import StoreError
 from driftline.engine.lineage.store import LineageStore, backend
-from driftline.engine.lineage.store import store as store_module
+from driftline.engine.lineage.store import connections as store_module
 
 
 def _folder(tmp_path: Path) -> str:
