@@ -39,9 +39,12 @@ __all__ = [
 ]
 
 # Drift tests: the protocol (cheap), and what ``compute`` works with.  ColumnProfile,
-# CurrentView and drift_stats (the statistics module) need numpy and polars, so they are
-# imported on first use (``from driftline.engine import ColumnProfile``), not with ``driftline.engine``.
-__all__ += ["ColumnProfile", "CurrentView", "DriftTest", "TestResult", "drift_stats"]
+# CurrentView, drift_stats (the statistics module), and profile_frame / view_frame (which
+# build both from frames, for a drift test's own tests) need numpy and polars, so they are
+# imported on first use (``from driftline.engine import ColumnProfile``), not with
+# ``driftline.engine``.
+__all__ += ["ColumnProfile", "CurrentView", "DriftTest", "TestResult", "drift_stats",
+            "profile_frame", "view_frame"]
 
 _LAZY = {
     "CheckResult": ("driftline.engine.conformance", "CheckResult"),
@@ -58,6 +61,8 @@ _LAZY = {
     "ColumnProfile": ("driftline.engine.drift.profile", "ColumnProfile"),
     "CurrentView": ("driftline.engine.drift.view", "CurrentView"),
     "drift_stats": ("driftline.engine.drift.stats", None),
+    "profile_frame": ("driftline.engine.drift.profile", "profile_frame"),
+    "view_frame": ("driftline.engine.drift.view", "view_frame"),
 }
 
 

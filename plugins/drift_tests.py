@@ -3,7 +3,7 @@
 Significance tests (give a p-value): ``ks`` (numeric), ``chi2`` (categorical).
 Effect sizes (compared with a margin): ``wasserstein`` (numeric, divided by the reference
 std), ``psi`` (numeric and categorical), ``jensen_shannon`` (numeric and categorical).
-The exact definitions are in ``engine.drift_stats`` and travel with every result.
+The exact definitions are in ``driftline.engine.drift_stats`` and travel with every result.
 
 Numeric columns are compared on the reference profile's quantile grid (exact counts on
 both sides), except that ``ks`` uses raw values when the batch is small (its values are

@@ -136,6 +136,17 @@ def test_every_plugin_module_is_declared_as_an_entry_point():
     assert "driftline.plugins.conf" in declared
 
 
+def test_every_public_api_name_resolves():
+    """`driftline.engine` is the one documented place for the plugin API; lazy names too."""
+    code = ("import driftline.engine as api; missing = [n for n in api.__all__ "
+            "if getattr(api, n, None) is None]; print(missing)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+    for name in ("Model", "Source", "DataError", "ModelContract", "profile_frame", "view_frame"):
+        assert name in driftline.engine.__all__
+
+
 def test_one_root_error_class():
     """Every exception class in driftline.engine.errors derives from DriftlineError."""
     import inspect

@@ -158,12 +158,35 @@ def _import(entry: Entry) -> Any:
         for part in filter(None, attr.split(".")):
             obj = getattr(obj, part)
     except Exception as exc:  # any failure inside a plugin's import is the plugin's
+        old = _old_api_name(exc)
+        if old is not None:
+            raise PluginError(
+                f"{entry.kind} '{entry.name}' from package '{entry.provider}' failed to load "
+                f"({entry.value}): it imports '{old}', but driftline's modules live under "
+                f"'driftline.' now ({type(exc).__name__}: {exc}). Import the plugin API from "
+                f"driftline.engine (e.g. 'from driftline.engine import Model') and reinstall "
+                f"that package.",
+                kind=entry.kind, name=entry.name,
+            ) from exc
         raise PluginError(
             f"{entry.kind} '{entry.name}' from package '{entry.provider}' failed to load "
             f"({entry.value}): {type(exc).__name__}: {exc}. Reinstall or fix that package.",
             kind=entry.kind, name=entry.name,
         ) from exc
     return obj
+
+
+def _old_api_name(exc: Exception) -> str | None:
+    """The top-level ``engine``/``plugins`` module a failed import asked for, if any.
+
+    driftline's packages were importable as ``engine`` and ``plugins`` before they moved
+    under ``driftline.``; a plugin written then fails with this name in its ImportError
+    (module not found, or a user's own ``engine`` package without the names it wants).
+    """
+    name = getattr(exc, "name", None) if isinstance(exc, ImportError) else None
+    if name and name.split(".")[0] in ("engine", "plugins"):
+        return name
+    return None
 
 
 def _check_protocol(entry: Entry, obj: Any) -> None:

@@ -23,7 +23,7 @@ class Cli:
         self.env["PYTHONWARNINGS"] = "ignore"
 
     def __call__(self, *args: str, cwd: Path | None = None, timeout: float = 300):
-        return subprocess.run([sys.executable, "-m", "engine", *args], cwd=cwd or self.cwd,
+        return subprocess.run([sys.executable, "-m", "driftline.engine", *args], cwd=cwd or self.cwd,
                               env=self.env, capture_output=True, text=True, timeout=timeout)
 
     def json(self, *args: str, cwd: Path | None = None):

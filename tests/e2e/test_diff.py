@@ -171,13 +171,13 @@ def test_unknown_runs_are_one_line_and_exit_2(runs, refs, message):
 
 def test_diff_imports_no_heavy_library(runs):
     cli, ids, _ = runs
-    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "engine", "diff", ids["a"],
+    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "driftline.engine", "diff", ids["a"],
                           ids["b"]], cwd=cli.cwd, env=cli.env, capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 0, out.stderr
     loaded = {line.split("|")[-1].strip().split(".")[0]
               for line in out.stderr.splitlines() if line.startswith("import time:")}
-    assert "engine" in loaded
+    assert "driftline" in loaded
     assert sorted(set(HEAVY) & loaded) == []
 
 

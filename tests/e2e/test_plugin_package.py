@@ -218,3 +218,55 @@ def test_guide_documents_every_kind():
     text = DOCS.read_text(encoding="utf-8")
     for kind in KINDS:
         assert f"| `{kind}` |" in text and f"`driftline.{kind}`" in text, kind
+
+
+# -- a project whose own folder has packages named `engine` and `plugins` ------------------
+OWN_TESTS = '''\
+import engine
+import plugins
+
+from driftline.engine import Model, Registry
+
+
+def test_the_project_packages_are_the_projects_own():
+    assert engine.WHO == "project" and plugins.WHO == "project"
+
+
+def test_driftline_components_still_load():
+    registry = Registry.from_environment()
+    assert issubclass(registry.load("model", "lightgbm"), Model)
+    assert issubclass(registry.load("model", "logreg"), Model)
+'''
+
+
+def _own_packages_project(folder: Path) -> Path:
+    """A project that has its own top-level `engine` and `plugins` packages (and tests)."""
+    for package in ("engine", "plugins"):
+        (folder / package).mkdir(parents=True)
+        (folder / package / "__init__.py").write_text('WHO = "project"\n')
+    (folder / "plugins" / "models").mkdir()
+    (folder / "plugins" / "models" / "__init__.py").write_text("")
+    (folder / "tests").mkdir()
+    (folder / "tests" / "test_own.py").write_text(OWN_TESTS)
+    return folder
+
+
+def test_a_project_with_its_own_engine_and_plugins_packages(site, tmp_path):
+    """`python -m` puts the project folder first on sys.path, where its own `engine` and
+    `plugins` would shadow packages of those names: driftline's live under `driftline.`."""
+    project = _own_packages_project(tmp_path / "project")
+    cli = _cli(project, site)
+    out = cli("run", "data.rows=600", "model.num_boost_round=5")           # python -m driftline.engine
+    assert out.returncode == 0, out.stderr
+    script = Path(sys.executable).parent / "driftline"                     # the console script
+    out = subprocess.run([str(script), *RUN_ARGS], cwd=project, env=cli.env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    runs = cli.json("runs")
+    assert [r["status"] for r in runs] == ["succeeded", "succeeded"]
+    assert cli.json("show", "latest")["config"]["model"]["kind"] == "logreg"  # third-party
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                            "tests"], cwd=project, env=cli.env, capture_output=True,
+                           text=True, timeout=300)
+    assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
+    assert tests.stdout.splitlines()[-1].startswith("2 passed")

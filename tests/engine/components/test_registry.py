@@ -95,3 +95,25 @@ def test_every_builtin_entry_point_loads():
     for e in builtins:
         reg.load(e.kind, e.name)
     assert ("driftline.plugins.conf", "driftline") in reg.conf_packages
+
+
+@pytest.mark.parametrize("own_engine", [False, True], ids=["no-engine-module", "project-engine"])
+def test_plugin_importing_the_old_top_level_name_is_told_the_new_one(tmp_path, own_engine):
+    """A plugin written for the old `engine` import name gets one line naming the new one,
+    whether `engine` is missing or is some other project's own package."""
+    (tmp_path / "old_plugin.py").write_text("from engine import Source\n\n"
+                                            "class Old(Source):\n    pass\n")
+    if own_engine:
+        (tmp_path / "engine").mkdir()
+        (tmp_path / "engine" / "__init__.py").write_text("SPEED = 1\n")
+    code = ("from driftline.engine.components.registry import Entry, Registry\n"
+            "from driftline.engine import PluginError\n"
+            "reg = Registry([Entry('source', 'old', 'old_plugin:Old', 'acme', '1.0')])\n"
+            "try:\n    reg.load('source', 'old')\nexcept PluginError as exc:\n    print(exc)\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                         text=True, check=True)
+    message = out.stdout.strip()
+    assert len(message.splitlines()) == 1
+    assert message.startswith("source 'old' from package 'acme 1.0' failed to load")
+    assert "it imports 'engine'" in message
+    assert "'from driftline.engine import Model'" in message
