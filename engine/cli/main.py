@@ -26,7 +26,15 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from driftline.engine import __version__
-    from driftline.engine.cli import data_cmd, drift_cmd, init_cmd, plugins_cmd, query_cmds, rerun_cmd, schema_cmd
+    from driftline.engine.cli import (
+        data_cmd,
+        drift_cmd,
+        init_cmd,
+        plugins_cmd,
+        query_cmds,
+        rerun_cmd,
+        schema_cmd,
+    )
     from driftline.engine.cli import diff_cmd
     from driftline.engine.cli import alias_cmds, lineage_cmd
 

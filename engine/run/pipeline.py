@@ -143,7 +143,12 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
     from driftline.engine.lineage.datahash import HASH_SCHEME, FrameHash
     from driftline.engine.drift.settings import DriftSettings
     from driftline.engine.drift.profile import output_profile
-    from driftline.engine.run.evaluation import build_metrics, primary_metric, score_split, slice_columns
+    from driftline.engine.run.evaluation import (
+        build_metrics,
+        primary_metric,
+        score_split,
+        slice_columns,
+    )
     from driftline.engine.components.kinds.model import TrainingData
     from driftline.engine.lineage.model_files import save_model
     from driftline.engine.run.progress import StageReporter

@@ -183,7 +183,11 @@ def compose_for_sweep(conf_dir: str, searchpath: list[str], overrides: list[str]
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
-    from driftline.engine.config.compose import PRIMARY_CONFIG_NAME, compose_api, first_of_each_sweep
+    from driftline.engine.config.compose import (
+        PRIMARY_CONFIG_NAME,
+        compose_api,
+        first_of_each_sweep,
+    )
     from driftline.engine.config.composition_errors import dotted_keys, translate_compose_error
 
     searchpath_override = f"hydra.searchpath=[{','.join(searchpath)}]"

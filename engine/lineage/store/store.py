@@ -23,7 +23,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from driftline.engine.errors import StoreError, did_you_mean, format_options
-from driftline.engine.lineage.store import aliases, backend, drift_records, migrations, queries, runref, search
+from driftline.engine.lineage.store import (
+    aliases,
+    backend,
+    drift_records,
+    migrations,
+    queries,
+    runref,
+    search,
+)
 from driftline.engine.lineage.store import profiles as column_profiles
 from driftline.engine.lineage.store.liveness import process_gone
 from driftline.engine.lineage.store.queries import DATASET_ROLES, INTERRUPTED_ERROR
