@@ -6,6 +6,8 @@ with the environment's setuptools (``--no-build-isolation``: no network).
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -79,3 +81,32 @@ def test_every_package_folder_is_listed_in_pyproject():
         ROOT / top).parts) for top in ("engine", "plugins")
         for p in (ROOT / top).rglob("__init__.py")}
     assert listed == folders
+
+
+def test_the_installed_wheel_runs_from_its_own_files(wheel, tmp_path):
+    """Not only an editable install: the wheel, installed into a folder of its own, imports
+    from there, finds its packaged configs and records a run."""
+    site = tmp_path / "site"
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
+         "--target", str(site), str(wheel)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DRIFTLINE_", "HYDRA_"))}
+    env["PYTHONPATH"] = str(site)
+    project = tmp_path / "project"
+    project.mkdir()
+    where = subprocess.run(
+        [sys.executable, "-c", "import driftline.engine, driftline.plugins.conf as c; "
+         "print(driftline.engine.__file__); print(c.__file__)"],
+        cwd=project, env=env, capture_output=True, text=True, check=True)
+    assert all(Path(line).is_relative_to(site) for line in where.stdout.split()), where.stdout
+    run = subprocess.run(
+        [sys.executable, "-m", "driftline.engine", "run", "data.rows=500",
+         "model.num_boost_round=5"], cwd=project, env=env, capture_output=True, text=True,
+        timeout=300)
+    assert run.returncode == 0, run.stderr
+    shown = subprocess.run([sys.executable, "-m", "driftline.engine", "show", "latest", "--json"],
+                           cwd=project, env=env, capture_output=True, text=True, check=True)
+    run_record = json.loads(shown.stdout)
+    assert run_record["status"] == "succeeded"
+    assert run_record["config"]["model"]["kind"] == "lightgbm"  # the packaged default config
