@@ -80,3 +80,13 @@ def _plain(obj: Any) -> Any:
     if hasattr(obj, "tolist"):  # numpy scalar or array
         return _plain(obj.tolist())
     raise TypeError(f"cannot store a {type(obj).__name__} in the lineage store (not JSON data)")
+
+
+def metric_row(run_id: str, row: tuple[str, str, str, float]) -> dict[str, Any]:
+    """A ``metrics`` row from ``(split, slice, name, value)``; NaN is stored as NULL."""
+    split, slice_, name, value = row
+    number = float(value)
+    return {
+        "run_id": run_id, "split": str(split), "slice": str(slice_), "name": str(name),
+        "value": None if math.isnan(number) else number,
+    }

@@ -14,7 +14,6 @@ persisted as ``interrupted`` whenever runs are read: a crash never looks like su
 
 from __future__ import annotations
 
-import math
 import re
 import socket
 from collections.abc import Callable, Iterable, Sequence
@@ -37,7 +36,7 @@ from driftline.engine.lineage.store.liveness import process_gone
 from driftline.engine.lineage.store.queries import DATASET_ROLES, INTERRUPTED_ERROR
 from driftline.engine.lineage.store.backend import WriteConn
 from driftline.engine.lineage.store.connections import Connections, boundary
-from driftline.engine.lineage.store.rows import run_status, to_json, utc_now
+from driftline.engine.lineage.store.rows import metric_row, run_status, to_json, utc_now
 
 T = TypeVar("T")
 
@@ -217,7 +216,7 @@ class LineageStore:
         NaN is stored as NULL (and read back as NaN).  Recording a key twice is an error.
         """
         action = f"record metrics of run {run_id}"
-        records = [_metric_row(run_id, row) for row in rows]
+        records = [metric_row(run_id, row) for row in rows]
         keys = [(r["split"], r["slice"], r["name"]) for r in records]
         if len(set(keys)) != len(keys):
             dupes = sorted({"/".join(k) for k in keys if keys.count(k) > 1})
@@ -490,12 +489,3 @@ class LineageStore:
 # -- helpers ------------------------------------------------------------------------------
 def _run_exists(conn: WriteConn, run_id: str) -> bool:
     return run_status(conn, run_id) is not None
-
-
-def _metric_row(run_id: str, row: tuple[str, str, str, float]) -> dict[str, Any]:
-    split, slice_, name, value = row
-    number = float(value)
-    return {
-        "run_id": run_id, "split": str(split), "slice": str(slice_), "name": str(name),
-        "value": None if math.isnan(number) else number,
-    }
