@@ -135,7 +135,8 @@ def check_drift(store: Any, registry: Registry, batch: pl.DataFrame, *, baseline
         target = config.get("target")
         reference = {k: v for k, v in train_profiles.items()
                      if k != target or target in frame.columns}
-        report = compare_frame(frame, reference, settings, registry)
+        report = compare_frame(frame, reference, settings, registry,
+                               importance=feature_importance(baseline))
         batch_hash = hashing.result().hash
     output_report = None
     if output and output_profiles:
@@ -168,15 +169,23 @@ def _output_drift(store: Any, registry: Registry, baseline: dict[str, Any], fram
     return report
 
 
+def feature_importance(run: dict[str, Any]) -> dict[str, float]:
+    """The feature importance (gain) the run's model recorded; {} when it recorded none."""
+    summary = (run.get("model") or {}).get("summary") or {}
+    return dict(summary.get("feature_importance") or {})
+
+
 def _document(report: DriftReport, output: DriftReport | None, baseline: dict[str, Any],
               settings: DriftSettings, batch_hash: str, source: str, rows: int) -> dict[str, Any]:
     doc = report.to_dict()
     output_doc = None
     if output is not None:
         output_doc = {"drifted": output.drifted, "columns": [c.to_dict() for c in output.columns]}
-    drifted = report.drifted or bool(output is not None and output.drifted
-                                     and settings.output_critical)
-    doc.update(drifted=drifted, baseline_run=baseline["id"], output=output_doc,
+    reasons = list(report.reasons)
+    if output is not None and output.drifted and settings.output_critical:
+        reasons.append(f"model output drifted: {', '.join(output.drifted_columns)}")
+    doc.update(drifted=bool(reasons), reasons=reasons, baseline_run=baseline["id"],
+               output=output_doc,
                batch={"hash": batch_hash, "rows": rows, "source": source})
     return doc
 
@@ -200,8 +209,9 @@ def _record(store: Any, check_id: str, baseline: dict[str, Any], batch_hash: str
         "id": check_id, "baseline_run_id": baseline["id"], "batch_hash": batch_hash,
         "batch_source": {"path": source}, "n_rows": report.rows, "drifted": document["drifted"],
         "share": report.share, "settings": report.settings, "output": document["output"],
-        "report": {"extra_columns": report.extra_columns,
-                   "input_drifted": report.drifted}}, results)
+        "report": {"extra_columns": report.extra_columns, "input_drifted": report.drifted,
+                   "importance_share": report.importance_share,
+                   "reasons": document["reasons"]}}, results)
 
 
 _RESULT_KEYS = {"column", "type", "test", "statistic", "p_value", "p_adjusted", "effect_size",

@@ -199,8 +199,13 @@ def _run(test: DriftTest, name: str, ref: ColumnProfile, cur: CurrentView) -> Te
 
 # -- the comparison -----------------------------------------------------------------------
 def compare_frame(batch: pl.DataFrame, reference: Mapping[str, ColumnProfile],
-                  settings: DriftSettings, registry: Registry) -> DriftReport:
-    """Compare ``batch`` with the ``reference`` profiles; see the module docstring."""
+                  settings: DriftSettings, registry: Registry,
+                  importance: Mapping[str, float] | None = None) -> DriftReport:
+    """Compare ``batch`` with the ``reference`` profiles; see the module docstring.
+
+    ``importance``: the model's feature importance (gain) by feature, when known; the
+    report then says which share of it the drifted columns hold.
+    """
     extra = check_batch(batch, reference)
     check_settings(settings, reference)
     tests = _Tests(registry)
@@ -214,10 +219,52 @@ def compare_frame(batch: pl.DataFrame, reference: Mapping[str, ColumnProfile],
     results.sort(key=lambda r: (not r.drifted, -r.severity, r.column))
     drifted = sum(r.drifted for r in results)
     share = drifted / len(results) if results else 0.0
-    verdict = bool(results) and (share >= settings.share or any(r.drifted and r.critical
-                                                                 for r in results))
+    weight = importance_share([r.column for r in results if r.drifted], importance)
+    reasons = verdict_reasons(results, share, weight, settings)
     plots = {name: plot_distribution(reference[name], views[name]) for name in reference}
-    return DriftReport(verdict, share, results, extra, batch.height, settings.summary(), plots)
+    return DriftReport(bool(reasons), share, results, extra, batch.height, settings.summary(),
+                       plots, importance_share=weight, reasons=reasons)
+
+
+def importance_share(drifted: Sequence[str], importance: Mapping[str, float] | None
+                     ) -> float | None:
+    """The drifted columns' share of the model's total feature importance; None when the
+    model recorded no (positive) importance."""
+    if not importance:
+        return None
+    gains = {name: float(g) for name, g in importance.items()
+             if g is not None and math.isfinite(float(g)) and float(g) > 0}
+    total = sum(gains.values())
+    if total <= 0:
+        return None
+    return sum(gains.get(name, 0.0) for name in set(drifted)) / total
+
+
+def verdict_reasons(results: Sequence[ColumnResult], share: float, weight: float | None,
+                    settings: DriftSettings) -> list[str]:
+    """Why the columns make the batch drift (empty: they do not).
+
+    Default: any drifted column.  With ``share`` and/or ``importance_share`` set, each set
+    rule that is met is a reason (either suffices); an ``importance_share`` rule on a
+    model without recorded importance falls back to the default.  A drifted critical column
+    is always a reason.
+    """
+    drifted = [r.column for r in results if r.drifted]
+    reasons: list[str] = []
+    rules = settings.share is not None or (settings.importance_share is not None
+                                           and weight is not None)
+    if not rules and drifted:
+        reasons.append(f"feature column drifted: {_named(drifted)}")
+    if settings.share is not None and drifted and share >= settings.share:
+        reasons.append(f"at least {settings.share * 100:g}% of the columns drifted")
+    if (settings.importance_share is not None and weight is not None and drifted
+            and weight >= settings.importance_share):
+        reasons.append(f"the drifted columns hold at least "
+                       f"{settings.importance_share * 100:g}% of the feature importance")
+    critical = [r.column for r in results if r.drifted and r.critical]
+    if critical:
+        reasons.append(f"critical column drifted: {_named(critical)}")
+    return reasons
 
 
 def _column(name: str, ref: ColumnProfile, cur: CurrentView,

@@ -43,6 +43,7 @@ from driftline.engine.drift.report_text import (
     fmt_p,
     output_line,
     p_shown,
+    rule_text,
     verdict_line,
 )
 
@@ -410,8 +411,8 @@ def _meta_html(report: Mapping[str, Any]) -> str:
         ("data hash", batch.get("hash") or "?"),
         ("rule", f"drifted when BH-adjusted p < {fmt_num(settings.get('alpha'))} and effect "
                  f"size >= its margin (numeric {fmt_num(settings.get('numeric_margin'))}, "
-                 f"categorical {fmt_num(settings.get('categorical_margin'))}); dataset drift "
-                 f"at a share of {fmt_num(settings.get('share'))} or any critical column"),
+                 f"categorical {fmt_num(settings.get('categorical_margin'))}); the batch "
+                 f"drifts with {rule_text(report)}"),
         ("critical columns", ", ".join(map(str, critical)) or "(none)"),
     ]
     extra = report.get("extra_columns") or []

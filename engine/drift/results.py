@@ -77,6 +77,10 @@ class DriftReport:
     settings: dict[str, Any]
     # Per column, reference vs batch distribution for plots (driftline.engine.drift.report_html).
     distributions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The drifted columns' share of the model's feature importance (None: not known).
+    importance_share: float | None = None
+    # Why the batch drifts, one phrase each (empty when it does not).
+    reasons: list[str] = field(default_factory=list)
 
     @property
     def drifted_columns(self) -> list[str]:
@@ -87,7 +91,9 @@ class DriftReport:
         return [c.column for c in self.columns if c.drifted and c.critical]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"drifted": self.drifted, "share": self.share, "rows": self.rows,
+        return {"drifted": self.drifted, "share": self.share,
+                "importance_share": self.importance_share, "reasons": list(self.reasons),
+                "rows": self.rows,
                 "n_columns": len(self.columns), "n_drifted": len(self.drifted_columns),
                 "critical_drifted": self.critical_drifted, "settings": dict(self.settings),
                 "columns": [c.to_dict() for c in self.columns],

@@ -67,12 +67,16 @@ class DriftSettings:
     numeric_margin: float = field(default=0.05, metadata={"ge": 0.0})
     # Categorical columns: smallest effect size (PSI by default) that drifts.
     categorical_margin: float = field(default=0.1, metadata={"ge": 0.0})
-    # The dataset drifts when at least this share of its columns drifts (0 < x <= 1).
-    share: float = field(default=0.5, metadata={"gt": 0.0, "le": 1.0})
+    # The verdict: by default the batch drifts when any feature column drifts.  Set, this
+    # share of its feature columns must drift instead (0 < x <= 1).
+    share: float | None = field(default=None, metadata={"gt": 0.0, "le": 1.0})
+    # Set, the drifted columns must also hold at least this share of the model's feature
+    # importance (gain, recorded with the model) for the batch to drift (0 < x <= 1).
+    importance_share: float | None = field(default=None, metadata={"gt": 0.0, "le": 1.0})
     # Columns whose drift alone makes the dataset drift.
     critical: list[str] = field(default_factory=list)
-    # Whether a drift of the model's output makes the check drift (the lead's output check).
-    output_critical: bool = False
+    # Whether a drift of the model's output alone makes the check drift.
+    output_critical: bool = True
     # Columns with fewer non-null batch values keep raw values for exact tests.
     min_rows_for_distance: int = field(default=1000, metadata={"ge": 0})
     # Absolute change of a column's null share that counts as drift (when significant).
@@ -93,14 +97,18 @@ class DriftSettings:
 
     def for_output(self) -> DriftSettings:
         """These settings for the model-output check: no column rules (they name input
-        columns); whether output drift is critical is ``output_critical``."""
-        return dataclasses.replace(self, critical=[], columns={})
+        columns), and any output column drifting is output drift; whether that alone makes
+        the check drift is ``output_critical``."""
+        return dataclasses.replace(self, critical=[], columns={}, share=None,
+                                   importance_share=None)
 
     def summary(self) -> dict[str, Any]:
         """The settings a report shows next to its verdict."""
         return {"alpha": self.alpha, "numeric_margin": self.numeric_margin,
                 "categorical_margin": self.categorical_margin, "share": self.share,
-                "critical": list(self.critical), "null_rate_margin": self.null_rate_margin,
+                "importance_share": self.importance_share, "critical": list(self.critical),
+                "output_critical": self.output_critical,
+                "null_rate_margin": self.null_rate_margin,
                 "unseen_share": self.unseen_share,
                 "min_rows_for_distance": self.min_rows_for_distance}
 

@@ -136,7 +136,13 @@ def test_hard_case_1m_flags_exactly_the_six(registry, million_reference):
     batch = hard_case(1_000_000, 12, drift=True)
     report = C.compare_frame(batch, million_reference, settings(), registry)
     assert set(report.drifted_columns) == DRIFTED
-    assert report.columns[0].drifted and not report.drifted   # 6 of 30 < share 0.5
+    # The default verdict: any flagged feature column makes the batch drift (issue 11) ...
+    assert report.columns[0].drifted and report.drifted
+    assert report.reasons == [f"feature column drifted: {', '.join(report.drifted_columns)}"]
+    # ... and the share rule stays available: 6 of 30 columns is below a share of 0.5.
+    lenient = C.compare_frame(batch, million_reference, settings(share=0.5), registry)
+    assert set(lenient.drifted_columns) == DRIFTED and not lenient.drifted
+    assert lenient.reasons == []
 
 
 def test_twenty_undrifted_batches_flag_at_most_one_column(registry, million_reference):
@@ -226,12 +232,43 @@ def test_share_and_critical_rules(registry):
     ref_frame, batch = _known_frames()
     reference = profile_frame(ref_frame)
     moved_only = batch.with_columns(ref_frame["mix"], ref_frame["holes"], ref_frame["kinds"])
-    assert not C.compare_frame(moved_only, reference, settings(), registry).drifted   # 1/6
+    default = C.compare_frame(moved_only, reference, settings(), registry)
+    assert default.drifted_columns == ["moved"] and default.drifted        # any column
+    assert not C.compare_frame(moved_only, reference, settings(share=0.5), registry).drifted
     assert C.compare_frame(moved_only, reference, settings(share=1 / 6), registry).drifted
-    report = C.compare_frame(moved_only, reference, settings(critical=["moved"]), registry)
+    report = C.compare_frame(moved_only, reference, settings(share=0.5, critical=["moved"]),
+                             registry)
     assert report.drifted and report.critical_drifted == ["moved"]
-    calm = C.compare_frame(moved_only, reference, settings(critical=["calm"]), registry)
+    assert report.reasons == ["critical column drifted: moved"]
+    calm = C.compare_frame(moved_only, reference, settings(share=0.5, critical=["calm"]),
+                           registry)
     assert not calm.drifted and calm.critical_drifted == []
+
+
+def test_importance_share_of_the_drifted_columns_and_its_rule(registry):
+    ref_frame, batch = _known_frames()
+    reference = profile_frame(ref_frame)
+    moved_only = batch.with_columns(ref_frame["mix"], ref_frame["holes"], ref_frame["kinds"])
+    # Gains by hand: "moved" holds 3 of 3 + 1 + 2 + 4 = 10; "gone" is a feature the profile
+    # lacks (it still counts in the total); a zero and a NaN gain count as nothing.
+    gains = {"moved": 3.0, "calm": 1.0, "mix": 2.0, "gone": 4.0, "holes": 0.0,
+             "kinds": float("nan")}
+    report = C.compare_frame(moved_only, reference, settings(), registry, importance=gains)
+    assert report.drifted_columns == ["moved"]
+    assert report.importance_share == pytest.approx(0.3, abs=1e-15)
+    assert report.to_dict()["importance_share"] == report.importance_share
+    rule = settings(importance_share=0.25)
+    assert C.compare_frame(moved_only, reference, rule, registry, importance=gains).drifted
+    strict = C.compare_frame(moved_only, reference, settings(importance_share=0.35), registry,
+                             importance=gains)
+    assert not strict.drifted and strict.reasons == []
+    # Either set rule suffices.
+    both = settings(importance_share=0.35, share=1 / 6)
+    assert C.compare_frame(moved_only, reference, both, registry, importance=gains).drifted
+    # A model that recorded no importance: the share is unknown, the default rule applies.
+    unknown = C.compare_frame(moved_only, reference, settings(importance_share=0.35),
+                              registry, importance={})
+    assert unknown.importance_share is None and unknown.drifted
 
 
 def test_per_column_margin_and_test_overrides(registry):

@@ -10,8 +10,9 @@ import pytest
 
 from driftline.engine.drift.report_text import render_json, render_table, verdict_line
 
-SETTINGS = {"alpha": 0.05, "numeric_margin": 0.05, "categorical_margin": 0.1, "share": 0.5,
-            "critical": ["grade"]}
+SETTINGS = {"alpha": 0.05, "numeric_margin": 0.05, "categorical_margin": 0.1, "share": None,
+            "importance_share": None, "critical": ["grade"], "output_critical": True}
+SIX = "shifted_0, shifted_1, shifted_2, shifted_3, shifted_4, grade"
 
 
 def column(name: str, *, drifted: bool, kind: str = "numeric", p: float = 0.5,
@@ -30,7 +31,9 @@ def hard_case_report() -> dict:
     cols.append(column("grade", kind="categorical", drifted=True, p=2e-12, effect=0.13,
                        critical=True))
     cols += [column(f"calm_{i}", drifted=False, p=0.9, effect=0.004) for i in range(24)]
-    return {"drifted": True, "share": 0.2, "baseline_run": "0123456789abcdef0123",
+    return {"drifted": True, "share": 0.2, "importance_share": 0.4125,
+            "reasons": [f"feature column drifted: {SIX}", "critical column drifted: grade"],
+            "baseline_run": "0123456789abcdef0123",
             "batch": {"hash": "ab" * 32, "rows": 1_000_000, "source": "batch.parquet"},
             "settings": SETTINGS, "columns": cols, "output": None, "extra_columns": []}
 
@@ -67,26 +70,47 @@ def test_numbers_are_right_aligned_in_their_column():
     assert len(ends) == 1
 
 
-def test_verdict_names_count_share_and_critical_column():
+def test_verdict_names_count_importance_share_and_reasons():
     assert render_table(hard_case_report()).splitlines()[-1] == (
-        "drift detected: 6 of 30 columns (20%) drifted; critical column drifted: grade")
+        "drift detected: 6 of 30 columns (20%, 41% of feature importance) drifted; "
+        f"feature column drifted: {SIX}; critical column drifted: grade")
+
+
+def test_verdict_without_importance_leaves_it_out():
+    report = hard_case_report()
+    report["importance_share"] = None
+    assert verdict_line(report).startswith("drift detected: 6 of 30 columns (20%) drifted; ")
 
 
 def test_verdict_by_share():
     report = hard_case_report()
     for col in report["columns"][:15]:
         col["drifted"], col["critical"] = True, False
-    report["share"] = 15 / 30
-    assert verdict_line(report) == "drift detected: 15 of 30 columns (50%) drifted; at least the 50% share"
+    report["settings"] = {**SETTINGS, "share": 0.5}
+    report.update(share=15 / 30, importance_share=None,
+                  reasons=["at least 50% of the columns drifted"])
+    assert verdict_line(report) == ("drift detected: 15 of 30 columns (50%) drifted; "
+                                    "at least 50% of the columns drifted")
 
 
-def test_no_drift_verdict():
+def test_no_drift_verdict_states_the_rule_it_fell_short_of():
     report = hard_case_report()
     for col in report["columns"]:
         col["drifted"] = col is report["columns"][0]
-    report.update(drifted=False, share=1 / 30)
-    assert verdict_line(report) == ("no drift: 1 of 30 columns (3%) drifted, below the 50% share; "
-                                    "no critical column drifted")
+    report["settings"] = {**SETTINGS, "share": 0.5, "importance_share": 0.3}
+    report.update(drifted=False, share=1 / 30, importance_share=0.05, reasons=[])
+    assert verdict_line(report) == (
+        "no drift: 1 of 30 columns (3%, 5% of feature importance) drifted, below the verdict "
+        "rule (at least 50% of the columns or columns holding at least 30% of the feature "
+        "importance, or any critical column, or the model output)")
+
+
+def test_no_drift_with_nothing_drifted():
+    report = hard_case_report()
+    for col in report["columns"]:
+        col["drifted"] = False
+    report.update(drifted=False, share=0.0, importance_share=0.0, reasons=[])
+    assert verdict_line(report) == "no drift: 0 of 30 columns (0%, 0% of feature importance) drifted"
 
 
 def test_missing_numbers_show_a_dash():
@@ -101,13 +125,14 @@ def test_missing_numbers_show_a_dash():
 def test_output_section_and_extra_columns():
     report = hard_case_report()
     report["output"] = {"drifted": True, "columns": [
-        column("proba_1", drifted=True, p=1e-9, effect=0.2, critical=True)]}
+        column("proba_1", drifted=True, p=1e-9, effect=0.2)]}
     report["extra_columns"] = ["note", "loaded_at"]
     text = render_table(report)
     assert "model output (the baseline model's predictions on the batch):" in text
     assert "ignored 2 column(s) not in the baseline: note, loaded_at" in text
     assert "model output drifted: proba_1" in text
-    assert text.splitlines()[-1].endswith("critical model output drifted: proba_1")
+    report["reasons"] = ["model output drifted: proba_1"]
+    assert render_table(report).splitlines()[-1].endswith("; model output drifted: proba_1")
 
 
 def test_a_column_name_cannot_break_the_table():
@@ -152,8 +177,9 @@ def test_json_key_order_is_fixed_whatever_the_input_order():
     text = render_json(report)
     assert render_json(shuffled) == text
     doc = json.loads(text)
-    assert list(doc) == ["drifted", "share", "baseline_run", "batch", "settings", "columns",
-                         "output", "extra_columns", "a_extra", "zz_extra"]
+    assert list(doc) == ["drifted", "reasons", "share", "importance_share", "baseline_run",
+                         "batch", "settings", "columns", "output", "extra_columns", "a_extra",
+                         "zz_extra"]
     assert list(doc["columns"][0]) == ["column", "type", "test", "statistic", "p_value",
                                        "p_adjusted", "effect_size", "effect_measure", "threshold",
                                        "drifted", "critical", "definition"]
