@@ -1,7 +1,7 @@
 """Every command the README shows is run here, in order, so the README cannot go stale.
 
-Lines in ```bash blocks are commands (a trailing `# ...` is a comment; `# exit N` states the
-expected exit code). `python -m pip install ...` and `python -m pytest` are the set-up and
+Lines in ```bash blocks are commands (a trailing `# ...` is a comment; one ending in `exit N` states
+the expected exit code). `python -m pip install ...` and `python -m pytest` are the set-up and
 test commands: they must be exactly what .ci/run runs, and are not re-run here.
 """
 
@@ -19,7 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
-_EXPECT = re.compile(r"#\s*exit\s+(\d+)")
+_EXPECT = re.compile(r"\s#.*\bexit\s+(\d+)\s*$")
 
 
 def readme_commands() -> list[tuple[str, int]]:

@@ -13,6 +13,9 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("drift", help="compare a data batch with a baseline run's training "
                        "profile; exit 1 when drift is found")
     p.add_argument("data", metavar="DATA", help="the batch: a data file (.csv, .parquet, ...)")
+    p.add_argument("overrides", nargs="*", metavar="drift.KEY=VALUE",
+                   help="drift settings for this check, on top of the project's current "
+                   "conf/drift (e.g. drift.numeric_margin=0.02 drift.critical=[age])")
     p.add_argument("--baseline", metavar="RUN", help="baseline run (default: the `production` "
                    "alias, else the latest succeeded run)")
     p.add_argument("--json", action="store_true", help="machine-readable report")
@@ -27,6 +30,7 @@ def drift_command(args: argparse.Namespace) -> int:
     from driftline.engine.data.files import read_data_file
     from driftline.engine.drift.check import check_drift, distributions
     from driftline.engine.drift.report_text import render_json, render_table
+    from driftline.engine.drift.settings import current_settings
     from driftline.engine.errors import UsageError
     from driftline.engine.config.project import find_project
     from driftline.engine.components.registry import Registry
@@ -36,11 +40,12 @@ def drift_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--report must name an .html file, got '{args.report}'.")
     project = find_project()
     registry = Registry.from_environment()
+    settings, _node = current_settings(project, registry, args.overrides)
     batch = read_data_file(registry, args.data)
     with LineageStore.open(args.store or project.store_url()) as store:
         outcome = check_drift(store, registry, batch, baseline_ref=args.baseline,
                               source=str(Path(args.data)), output=not args.no_output,
-                              work_dir=project.runs_dir / "drift")
+                              work_dir=project.runs_dir / "drift", settings=settings)
     if args.report:
         from driftline.engine.drift.report_html import render_html, write_html
 

@@ -71,7 +71,14 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_command(args[1:])
         parser = build_parser()
-        ns = parser.parse_args(args)
+        ns, extra = parser.parse_known_args(args)
+        if extra:
+            # KEY=VALUE overrides may come after options (`drift B --json drift.alpha=0.01`).
+            if hasattr(ns, "overrides") and all("=" in a and not a.startswith("-")
+                                                for a in extra):
+                ns.overrides = [*ns.overrides, *extra]
+            else:
+                ns = parser.parse_args(args)  # reports the unrecognised arguments
         if not getattr(ns, "func", None):
             parser.print_help()
             return ExitCode.OK

@@ -6,12 +6,20 @@ Used before a plain run's job, before a sweep's first job, and by ``rerun``; a f
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from driftline.engine.errors import ConfigError
+
+if TYPE_CHECKING:
+    from driftline.engine.components.registry import Registry
+    from driftline.engine.config.project import Project
 
 #: Name of the primary config file (without .yaml) Hydra composes.
 PRIMARY_CONFIG_NAME = "config"
 #: The Hydra ``version_base`` every composition uses.
 HYDRA_VERSION_BASE = "1.3"
+#: Name of the ``driftline.conf`` entry point of driftline's own packaged config tree.
+DEFAULT_CONF_ENTRY = "driftline"
 
 
 def first_of_each_sweep(overrides: list[str]) -> list[str]:
@@ -71,3 +79,26 @@ def check_composition(conf_dir: str, searchpath: list[str], overrides: list[str]
                 base = compose(PRIMARY_CONFIG_NAME, overrides=extra)
                 return dotted_keys(OmegaConf.to_container(base, resolve=False))
             raise translate_compose_error(exc, overrides, known) from exc
+
+
+def config_locations(project: Project, registry: Registry) -> tuple[str, list[str]]:
+    """Where Hydra composes from: the project's conf/ (else the packaged defaults), and the
+    search path of every installed package's config tree."""
+    packages = [pkg for pkg, _dist in registry.conf_packages]
+    searchpath = [f"pkg://{pkg}" for pkg in packages]
+    if project.config_dir is not None:
+        return str(project.config_dir), searchpath
+    default = _default_conf_package()
+    if default is None:
+        raise ConfigError("no conf/config.yaml found here or above, and no packaged defaults "
+                          "are installed. Create a project with `driftline init`.")
+    return f"pkg://{default}", searchpath
+
+
+def _default_conf_package() -> str | None:
+    import importlib.metadata as md
+
+    for ep in md.entry_points(group="driftline.conf"):
+        if ep.name == DEFAULT_CONF_ENTRY:
+            return ep.value
+    return None

@@ -115,14 +115,21 @@ def prepare_batch(batch: pl.DataFrame, baseline: dict[str, Any], registry: Regis
 
 
 def check_drift(store: Any, registry: Registry, batch: pl.DataFrame, *, baseline_ref: str | None,
-                source: str, output: bool = True, work_dir: Path) -> DriftOutcome:
-    """Compare, record and alert; the caller renders ``outcome.document``."""
+                source: str, output: bool = True, work_dir: Path,
+                settings: DriftSettings | None = None) -> DriftOutcome:
+    """Compare, record and alert; the caller renders ``outcome.document``.
+
+    ``settings``: the drift settings to check with (``driftline drift`` composes them from
+    the project's current config and its overrides); default: those the baseline run
+    recorded.
+    """
     from driftline.engine.lineage.datahash import hash_frame
 
     ref = baseline_ref or default_baseline(store)
     baseline = baseline_run(store, ref)
     config = baseline["config"]
-    settings = DriftSettings.from_config(config.get("drift"))
+    if settings is None:
+        settings = DriftSettings.from_config(config.get("drift"))
     check_id = uuid.uuid4().hex
     # The batch's hash (for the record) is computed while the profiles load and the
     # comparison runs: both spend most of their time outside the GIL.  (It starts once

@@ -2,17 +2,23 @@
 
 Which tests run, per column kind or per column, the margins an effect must reach, the
 significance level, column rules and critical columns.  :meth:`DriftSettings.summary`
-is what a check records with its results.
+is what a check records with its results; :func:`current_settings` composes them at
+check time from the project's current config and the command line.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from driftline.engine.components.params import parse_params
+from driftline.engine.errors import UsageError
+
+if TYPE_CHECKING:
+    from driftline.engine.components.registry import Registry
+    from driftline.engine.config.project import Project
 
 
 @dataclass
@@ -127,3 +133,28 @@ class DriftSettings:
         defaults = self.tests.numeric if kind == "numeric" else self.tests.categorical
         rule = self.columns.get(column) or ColumnRule()
         return rule.test or defaults.significance, rule.effect or defaults.effect
+
+
+def current_settings(project: Project, registry: Registry,
+                     overrides: Sequence[str] = ()) -> tuple[DriftSettings, dict[str, Any]]:
+    """The settings a check uses: the project's current ``drift`` config (its conf/drift and
+    the packaged defaults, composed by Hydra as a run would) with ``overrides`` on top
+    (``drift.numeric_margin=0.02``, ``drift.critical=[age]``, ``drift=strict``).
+
+    Returns the settings and the composed node (what the check records).  Only drift keys
+    can be overridden: anything else would not change a check.
+    """
+    from omegaconf import OmegaConf
+
+    from driftline.engine.config.compose import check_composition, config_locations
+
+    for text in overrides:
+        key = text.split("=", 1)[0].lstrip("+~")
+        if key != "drift" and not key.startswith("drift."):
+            raise UsageError(
+                f"'{text}' is not a drift setting; a check takes drift.KEY=VALUE overrides "
+                f"(e.g. drift.numeric_margin=0.02 drift.critical=[age]).")
+    conf_dir, searchpath = config_locations(project, registry)
+    composed = check_composition(conf_dir, searchpath, list(overrides))
+    node = OmegaConf.to_container(composed.get("drift") or {}, resolve=True)
+    return DriftSettings.from_config(node), node

@@ -20,17 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from driftline.engine.errors import ConfigError, DriftlineError, ExitCode
+from driftline.engine.errors import DriftlineError, ExitCode
 from driftline.engine.config.project import Project
 from driftline.engine.components.registry import Registry
 from driftline.engine.config.compose import (
-    HYDRA_VERSION_BASE, PRIMARY_CONFIG_NAME, check_composition, compose_api, first_of_each_sweep,
+    HYDRA_VERSION_BASE, PRIMARY_CONFIG_NAME, check_composition, compose_api, config_locations,
+    first_of_each_sweep,
 )
 
 log = logging.getLogger("driftline")
 
-#: The ``driftline.conf`` entry point whose package holds the packaged demo config.
-DEFAULT_CONF_ENTRY = "driftline"
 # Environment variables the CLI passes to job processes (launchers may spawn them).
 RUN_ID_ENV = "DRIFTLINE_RUN_ID"
 SWEEP_ID_ENV = "DRIFTLINE_SWEEP_ID"
@@ -65,7 +64,7 @@ def run_app(args: list[str], project: Project, registry: Registry,
     from hydra._internal.utils import get_args_parser
 
     parsed = get_args_parser().parse_args(args)
-    conf_dir, searchpath = _config_locations(project, registry)
+    conf_dir, searchpath = config_locations(project, registry)
     informational = (parsed.help or parsed.hydra_help or parsed.cfg or parsed.info
                      or parsed.shell_completion or parsed.config_path or parsed.config_dir
                      or parsed.config_name)
@@ -222,27 +221,6 @@ def _with_overrides(args: list[str], user_overrides: list[str], extra: list[str]
 _FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name",
                      "-cn", "--config-dir", "-cd", "--experimental-rerun", "--info", "-i",
                      "--shell-completion", "-sc"}
-
-
-def _config_locations(project: Project, registry: Registry) -> tuple[str, list[str]]:
-    packages = [pkg for pkg, _dist in registry.conf_packages]
-    searchpath = [f"pkg://{pkg}" for pkg in packages]
-    if project.config_dir is not None:
-        return str(project.config_dir), searchpath
-    default = _default_conf_package()
-    if default is None:
-        raise ConfigError("no conf/config.yaml found here or above, and no packaged defaults "
-                          "are installed. Create a project with `driftline init`.")
-    return f"pkg://{default}", searchpath
-
-
-def _default_conf_package() -> str | None:
-    import importlib.metadata as md
-
-    for ep in md.entry_points(group="driftline.conf"):
-        if ep.name == DEFAULT_CONF_ENTRY:
-            return ep.value
-    return None
 
 
 def _job(cfg: Any) -> float | None:

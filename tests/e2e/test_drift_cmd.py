@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from pathlib import Path
 
 import polars as pl
 import pytest
 
 from driftline.plugins.sources.synthetic import generate_loans
+
+ROOT = Path(__file__).resolve().parents[2]
 
 TRAIN = ["data.rows=6000", "model.num_boost_round=20"]
 
@@ -21,7 +24,7 @@ def trained_project(tmp_path_factory):
 
     base = tmp_path_factory.mktemp("baseline")
     cli = Cli(base)
-    out = cli("run", *TRAIN, "+drift.alerts=[{kind: file, path: alerts.jsonl}]")
+    out = cli("run", *TRAIN)
     assert out.returncode == 0, out.stderr
     return base, cli.json("show", "latest")
 
@@ -61,7 +64,8 @@ def test_drifted_batch_exit_1_json_report_and_alert(cli, tmp_path, trained):
     name = _batch(tmp_path, "moved.parquet", drift={c: 0.5 for c in shifted},
                   edit=lambda f: f.with_columns(pl.col("credit_score").clip(300, 850),
                                                 pl.col("age").clip(18, 120)))
-    out = cli("drift", name, "--json", "--report", "drift.html")
+    out = cli("drift", name, "--json", "--report", "drift.html",
+              "drift.alerts=[{kind: file, path: alerts.jsonl}]")
     assert out.returncode == 1, out.stderr
     doc = json.loads(out.stdout)
     assert doc["drifted"] is True and doc["baseline_run"] == trained["id"]
@@ -76,6 +80,95 @@ def test_drifted_batch_exit_1_json_report_and_alert(cli, tmp_path, trained):
     assert html.count("<svg") >= len(doc["columns"])
     alert = [json.loads(line) for line in (tmp_path / "alerts.jsonl").read_text().splitlines()]
     assert len(alert) == 1 and set(alert[0]["drifted_columns"]) == set(shifted)
+
+
+def _importance_share(run: dict, columns: set[str]) -> float:
+    """The drifted columns' share of the gain importance, from the recorded model summary."""
+    gains = run["model"]["summary"]["feature_importance"]
+    return sum(g for c, g in gains.items() if c in columns) / sum(gains.values())
+
+
+def test_one_moved_feature_column_is_drift_with_its_importance_share(cli, tmp_path, trained):
+    """Issue 11: one column that drifted is enough for exit 1 (it was 'half the columns')."""
+    name = _batch(tmp_path, "income.parquet", drift={"annual_income": 0.5})
+    out = cli("drift", name, "--json")
+    assert out.returncode == 1, out.stderr
+    doc = json.loads(out.stdout)
+    assert [c["column"] for c in doc["columns"] if c["drifted"]] == ["annual_income"]
+    assert doc["reasons"] == ["feature column drifted: annual_income"]
+    assert doc["importance_share"] == pytest.approx(_importance_share(trained, {"annual_income"}),
+                                                    rel=1e-12)
+    assert 0 < doc["importance_share"] < 1
+    text = cli("drift", name).stdout.splitlines()[-1]
+    percent = f"{doc['importance_share'] * 100:.0f}% of feature importance"
+    assert text == (f"drift detected: 1 of {len(doc['columns'])} columns "
+                    f"({100 / len(doc['columns']):.0f}%, {percent}) drifted; "
+                    "feature column drifted: annual_income")
+
+
+def test_a_feature_outside_its_training_range_is_drift(cli, tmp_path, trained):
+    # Ages 105-114: valid for the schema (18-120), above every age the model trained on.
+    name = _batch(tmp_path, "old.parquet",
+                  edit=lambda f: f.with_columns((pl.col("age") % 10 + 105).alias("age")))
+    out = cli("drift", name, "--json", "--no-output")
+    assert out.returncode == 1, out.stderr
+    doc = json.loads(out.stdout)
+    assert "age" in {c["column"] for c in doc["columns"] if c["drifted"]}
+    assert doc["drifted"] is True
+
+
+def test_settings_are_chosen_at_check_time(cli, tmp_path, trained):
+    """Overrides on the command line, no retraining; the settings used are recorded."""
+    name = _batch(tmp_path, "income.parquet", drift={"annual_income": 0.5})
+    lenient = cli("drift", name, "drift.share=0.5", "--no-output")
+    assert lenient.returncode == 0, lenient.stderr
+    assert lenient.stdout.splitlines()[-1].startswith(
+        "no drift: 1 of 17 columns (6%, ") and "below the verdict rule (at least 50% of the " \
+        "columns, or any critical column, or the model output)" in lenient.stdout
+    critical = cli("drift", name, "drift.share=0.5", "drift.critical=[annual_income]",
+                   "--no-output", "--json")
+    assert critical.returncode == 1, critical.stderr
+    assert json.loads(critical.stdout)["reasons"] == ["critical column drifted: annual_income"]
+    tight = cli("drift", _batch(tmp_path, "same.parquet"), "drift.numeric_margin=0",
+                "drift.alpha=0.9999", "--json", "--no-output")
+    assert json.loads(tight.stdout)["settings"]["numeric_margin"] == 0
+    with sqlite3.connect(tmp_path / "runs" / "lineage.db") as con:
+        stored = [json.loads(row[0]) for row in
+                  con.execute("select settings_json from drift_checks order by rowid")]
+    assert [(s["share"], s["critical"], s["numeric_margin"]) for s in stored] == [
+        (0.5, [], 0.05), (0.5, ["annual_income"], 0.05), (None, [], 0.0)]
+
+
+def test_the_projects_current_drift_config_applies_without_retraining(cli, tmp_path, trained):
+    """conf/drift edited after training changes the next check (it was frozen in the run)."""
+    name = _batch(tmp_path, "income.parquet", drift={"annual_income": 0.5})
+    assert cli("drift", name, "--no-output").returncode == 1
+    packaged = ROOT / "plugins" / "conf"
+    (tmp_path / "conf" / "drift").mkdir(parents=True)   # the folder becomes a project
+    shutil.copy2(packaged / "config.yaml", tmp_path / "conf" / "config.yaml")
+    drift = (packaged / "drift" / "default.yaml").read_text()
+    assert "\nshare: null\n" in drift
+    (tmp_path / "conf" / "drift" / "default.yaml").write_text(
+        drift.replace("\nshare: null\n", "\nshare: 0.5\n"))
+    out = cli("drift", name, "--no-output", "--json")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert json.loads(out.stdout)["settings"]["share"] == 0.5
+
+
+@pytest.mark.parametrize(("override", "fragment"), [
+    ("model.num_leaves=3", "'model.num_leaves=3' is not a drift setting"),
+    ("drift.nope=1", "unknown config key 'drift.nope'"),
+    ("drift.share=7", "drift.share"),
+])
+def test_bad_check_time_settings_exit_2_and_record_nothing(cli, tmp_path, trained, override,
+                                                          fragment):
+    name = _batch(tmp_path, "b.parquet", rows=500)
+    out = cli("drift", name, override)
+    assert out.returncode == 2, out.stdout + out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], lines
+    with sqlite3.connect(tmp_path / "runs" / "lineage.db") as con:
+        assert con.execute("select count(*) from drift_checks").fetchone()[0] == 0
 
 
 def test_extra_columns_are_ignored_and_reported(cli, tmp_path, trained):
