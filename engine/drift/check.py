@@ -23,7 +23,7 @@ from driftline.engine.drift.compare import compare_frame
 from driftline.engine.drift.results import DriftReport
 from driftline.engine.drift.settings import DriftSettings
 from driftline.engine.drift.profile import ColumnProfile, output_frame
-from driftline.engine.errors import DataError, RunNotFoundError, StoreError
+from driftline.engine.errors import ConfigError, DataError, RunNotFoundError, StoreError
 from driftline.engine.components.kinds.base import RunContext
 from driftline.engine.components.registry import Registry
 
@@ -39,6 +39,7 @@ class DriftOutcome:
     baseline: dict[str, Any]
     report: DriftReport
     output: DriftReport | None
+    label: DriftReport | None
     # The JSON-shaped report the renderers take.
     document: dict[str, Any] = field(default_factory=dict)
 
@@ -59,11 +60,21 @@ def default_baseline(store: Any) -> str:
         return runs[0]["id"]
 
 
-def load_baseline(store: Any, ref: str) -> tuple[dict[str, Any], dict[str, ColumnProfile],
-                                                   dict[str, ColumnProfile]]:
-    """The baseline run and its training and output profiles."""
-    run = baseline_run(store, ref)
-    return (run, *baseline_profiles(store, run))
+@dataclass
+class BaselineProfiles:
+    """What a batch is compared with: profiles the baseline run recorded."""
+
+    # The profile role the features and the label are compared with (drift.reference).
+    reference: str
+    # Feature columns (and any other column profiled), by name; the target is not here.
+    features: dict[str, ColumnProfile]
+    # The target column's profile (categorical for a classification task), if recorded.
+    label: ColumnProfile | None
+    # The model's outputs on the held-out split.
+    output: dict[str, ColumnProfile]
+    # Why the reference differs from the one asked for (a run recorded before per-split
+    # profiles has only its train split's); None when it does not.
+    note: str | None = None
 
 
 def baseline_run(store: Any, ref: str) -> dict[str, Any]:
@@ -75,16 +86,31 @@ def baseline_run(store: Any, ref: str) -> dict[str, Any]:
     return run
 
 
-def baseline_profiles(store: Any, run: dict[str, Any]
-                      ) -> tuple[dict[str, ColumnProfile], dict[str, ColumnProfile]]:
-    """The training and output profiles the baseline run recorded."""
-    train = {k: ColumnProfile.from_dict(v) for k, v in store.get_profiles(run["id"], "train").items()}
-    if not train:
-        raise DataError(f"baseline run {run['id'][:12]} has no recorded profile (it was recorded "
-                        f"before profiles existed); re-run its training with this driftline "
-                        f"(`driftline rerun {run['id'][:12]}`) and use that run as the baseline.")
-    output = {k: ColumnProfile.from_dict(v) for k, v in store.get_profiles(run["id"], "output").items()}
-    return train, output
+def baseline_profiles(store: Any, run: dict[str, Any], reference: str = "all"
+                      ) -> BaselineProfiles:
+    """The profiles of ``reference`` (a split, or ``all``) and of the outputs of ``run``."""
+    def read(role: str) -> dict[str, ColumnProfile]:
+        return {k: ColumnProfile.from_dict(v) for k, v in store.get_profiles(run["id"], role).items()}
+
+    short = run["id"][:12]
+    profiles, used, note = read(reference), reference, None
+    if not profiles:
+        train = read("train") if reference != "train" else {}
+        if not train and not read("all"):
+            raise DataError(f"baseline run {short} has no recorded profile (it was recorded "
+                            f"before profiles existed); re-run its training with this driftline "
+                            f"(`driftline rerun {short}`) and use that run as the baseline.")
+        if train and not read("all"):
+            profiles, used = train, "train"
+            note = (f"reference: the train split (run {short} was recorded before profiles of "
+                    f"every split; `driftline rerun {short}` records them)")
+        else:
+            raise ConfigError(f"drift.reference is '{reference}', but baseline run {short} has no "
+                              f"{reference} split; use train, test (when it has one) or all.",
+                              key="drift.reference")
+    target = run["config"].get("target")
+    label = profiles.pop(target, None) if target else None
+    return BaselineProfiles(used, profiles, label, read("output"), note)
 
 
 def prepare_batch(batch: pl.DataFrame, baseline: dict[str, Any], registry: Registry,
@@ -137,23 +163,32 @@ def check_drift(store: Any, registry: Registry, batch: pl.DataFrame, *, baseline
     # drift config fails at once.)
     with ThreadPoolExecutor(1) as pool:
         hashing = pool.submit(hash_frame, batch)
-        train_profiles, output_profiles = baseline_profiles(store, baseline)
+        profiles = baseline_profiles(store, baseline, settings.reference)
         frame = prepare_batch(batch, baseline, registry, work_dir / check_id)
         target = config.get("target")
-        reference = {k: v for k, v in train_profiles.items()
-                     if k != target or target in frame.columns}
-        report = compare_frame(frame, reference, settings, registry,
-                               importance=feature_importance(baseline))
+        report = compare_frame(frame.drop(target, strict=False), profiles.features, settings,
+                               registry, importance=feature_importance(baseline))
+        label_report = None
+        if profiles.label is not None and target in frame.columns:
+            label_report = compare_frame(frame.select(target), {target: profiles.label},
+                                         settings.for_output(), registry)
+            label_report.drifted = bool(label_report.drifted_columns)
         batch_hash = hashing.result().hash
     output_report = None
-    if output and output_profiles:
-        output_report = _output_drift(store, registry, baseline, frame, output_profiles, settings)
-    document = _document(report, output_report, baseline, settings, batch_hash, source,
-                         batch.height)
+    if output and profiles.output:
+        output_report = _output_drift(store, registry, baseline, frame, profiles.output, settings)
+    document = _document(report, output_report, label_report, baseline, settings, profiles,
+                         batch_hash, source, batch.height)
+    skipped = unprofiled_columns(frame, report.extra_columns)
+    if skipped:
+        document["extra_columns"] = [c for c in report.extra_columns if c not in skipped]
+        document["notes"] = [*document.get("notes", []), *(
+            f"not compared: {c} ({frame.schema[c]}: columns of this type are not profiled)"
+            for c in skipped)]
     _record(store, check_id, baseline, batch_hash, source, report, output_report, document)
     if document["drifted"]:
         _alert(registry, settings, document, check_id)
-    return DriftOutcome(check_id, baseline, report, output_report, document)
+    return DriftOutcome(check_id, baseline, report, output_report, label_report, document)
 
 
 def _output_drift(store: Any, registry: Registry, baseline: dict[str, Any], frame: pl.DataFrame,
@@ -182,26 +217,49 @@ def feature_importance(run: dict[str, Any]) -> dict[str, float]:
     return dict(summary.get("feature_importance") or {})
 
 
-def _document(report: DriftReport, output: DriftReport | None, baseline: dict[str, Any],
-              settings: DriftSettings, batch_hash: str, source: str, rows: int) -> dict[str, Any]:
+def _document(report: DriftReport, output: DriftReport | None, label: DriftReport | None,
+              baseline: dict[str, Any], settings: DriftSettings, profiles: BaselineProfiles,
+              batch_hash: str, source: str, rows: int) -> dict[str, Any]:
     doc = report.to_dict()
-    output_doc = None
-    if output is not None:
-        output_doc = {"drifted": output.drifted, "columns": [c.to_dict() for c in output.columns]}
     reasons = list(report.reasons)
     if output is not None and output.drifted and settings.output_critical:
         reasons.append(f"model output drifted: {', '.join(output.drifted_columns)}")
+    if label is not None and label.drifted and settings.label_critical:
+        reasons.append(f"label drifted: {', '.join(label.drifted_columns)}")
+    target = baseline["config"].get("target")
+    label_doc = None
+    if label is not None:
+        label_doc = _section(label)
+    elif profiles.label is not None:
+        label_doc = {"drifted": None, "columns": [],
+                     "note": f"the batch has no '{target}' column (no labels): label drift "
+                             f"not checked"}
     doc.update(drifted=bool(reasons), reasons=reasons, baseline_run=baseline["id"],
-               output=output_doc,
-               batch={"hash": batch_hash, "rows": rows, "source": source})
+               reference=profiles.reference, output=_section(output) if output else None,
+               label=label_doc, batch={"hash": batch_hash, "rows": rows, "source": source})
+    if profiles.note:
+        doc["notes"] = [profiles.note]
     return doc
+
+
+def unprofiled_columns(frame: pl.DataFrame, extra: list[str]) -> list[str]:
+    """The batch columns a check does not compare because no profile covers their dtype
+    (dates, times, nested, binary): they are not 'missing from the baseline'."""
+    from driftline.engine.drift.profile import column_kind
+
+    return [c for c in extra if c in frame.schema and column_kind(frame.schema[c]) is None]
+
+
+def _section(report: DriftReport) -> dict[str, Any]:
+    return {"drifted": report.drifted, "columns": [c.to_dict() for c in report.columns]}
 
 
 def distributions(outcome: DriftOutcome) -> dict[str, Any]:
     """Reference-vs-batch distributions of every compared column (for the HTML report)."""
     dists = dict(outcome.report.distributions)
-    if outcome.output is not None:
-        dists.update(outcome.output.distributions)
+    for section in (outcome.output, outcome.label):
+        if section is not None:
+            dists.update(section.distributions)
     return dists
 
 
@@ -218,7 +276,8 @@ def _record(store: Any, check_id: str, baseline: dict[str, Any], batch_hash: str
         "share": report.share, "settings": report.settings, "output": document["output"],
         "report": {"extra_columns": report.extra_columns, "input_drifted": report.drifted,
                    "importance_share": report.importance_share,
-                   "reasons": document["reasons"]}}, results)
+                   "reasons": document["reasons"], "reference": document["reference"],
+                   "label": document["label"]}}, results)
 
 
 _RESULT_KEYS = {"column", "type", "test", "statistic", "p_value", "p_adjusted", "effect_size",

@@ -5,8 +5,8 @@ drawn here (no plotting library, no fonts or scripts from the network; a Content
 Policy forbids loading anything).  Every string that comes from the data (column names,
 categories, the batch source) is HTML-escaped.
 
-Plots compare the reference (training) distribution with the batch's, per column, drifted
-columns first.  ``distributions`` maps a column name to::
+Plots compare the reference distribution (the baseline run's profile named in the legend)
+with the batch's, per column, drifted columns first.  ``distributions`` maps a column name to::
 
     {"type": "numeric", "edges": [...], "ref": [...], "cur": [...]}   # fractions per bin
     {"type": "categorical", "categories": [...], "ref": [...], "cur": [...]}
@@ -19,7 +19,7 @@ columns first.  ``distributions`` maps a column name to::
 * categorical: horizontal grouped bars (reference, batch) per category, the
   :data:`MAX_CATEGORY_BARS` - 1 largest shown and the rest summed into one bar.
 
-Every plot is an ``<svg data-column="NAME" data-section="columns|output">`` whose first
+Every plot is an ``<svg data-column="NAME" data-section="columns|output|label">`` whose first
 child is a ``<title>``; its marks carry the classes ``mark ref`` / ``mark cur``.  On load,
 an inline script measures each plot's marks (``getBBox``) and writes, per column, how many
 have a non-zero size into ``<pre id="render-check">`` as JSON — the rendering test reads it
@@ -41,6 +41,7 @@ from driftline.engine.drift.report_text import (
     finite,
     fmt_num,
     fmt_p,
+    label_line,
     output_line,
     p_shown,
     rule_text,
@@ -113,7 +114,8 @@ _CHECK_SCRIPT = """
   for (var i = 0; i < plots.length; i++) {
     var svg = plots[i];
     var key = svg.getAttribute("data-column");
-    if (svg.getAttribute("data-section") === "output") { key = "output:" + key; }
+    var section = svg.getAttribute("data-section");
+    if (section !== "columns") { key = section + ":" + key; }
     var box = svg.getBoundingClientRect();
     var entry = {width: Math.round(box.width), height: Math.round(box.height),
                  marks: 0, ref: 0, cur: 0};
@@ -384,7 +386,7 @@ def _table_html(columns: Sequence[Mapping[str, Any]], anchors: Mapping[int, str]
 
 
 def _figure(col: Mapping[str, Any], dist: Mapping[str, Any] | None, anchor: str,
-            section: str) -> str:
+            section: str, reference: str) -> str:
     name = str(col.get("column", ""))
     badge = '<span class="badge">DRIFT</span>' if col.get("drifted") else ""
     facts = (f"{col.get('type', '')} \u00b7 {col.get('test', '')} {fmt_num(col.get('statistic'))}"
@@ -393,7 +395,7 @@ def _figure(col: Mapping[str, Any], dist: Mapping[str, Any] | None, anchor: str,
              f" (threshold {fmt_num(col.get('threshold'))})")
     body = (plot_svg(name, dist, section=section) if dist
             else '<p class="note">no distribution recorded for this column</p>')
-    legend = ('<p class="legend"><span class="swatch ref"></span>reference (training)'
+    legend = (f'<p class="legend"><span class="swatch ref"></span>reference ({_e(reference)})'
               '<span class="swatch cur"></span>current batch</p>')
     return (f'<figure id="{anchor}" class="{"drift" if col.get("drifted") else "ok"}">'
             f'<figcaption><span class="name">{_e(name)}</span>{badge}<br>'
@@ -422,10 +424,12 @@ def _meta_html(report: Mapping[str, Any]) -> str:
 
 
 def _section(heading: str, columns: Sequence[Mapping[str, Any]],
-             distributions: Mapping[str, Any], prefix: str, section: str) -> str:
+             distributions: Mapping[str, Any], prefix: str, section: str,
+             reference: str) -> str:
     ordered = drifted_first(columns)
     anchors = {id(c): f"{prefix}-{i}" for i, c in enumerate(ordered)}
-    figures = "".join(_figure(c, distributions.get(str(c.get("column"))), anchors[id(c)], section)
+    figures = "".join(_figure(c, distributions.get(str(c.get("column"))), anchors[id(c)], section,
+                              reference)
                       for c in ordered)
     return (f"<section><h2>{_e(heading)}</h2>{_table_html(columns, anchors)}</section>"
             f'<section><h2>{_e(heading)}: reference vs current</h2>'
@@ -442,6 +446,9 @@ def render_html(report: Mapping[str, Any], distributions: Mapping[str, Any], *,
     verdict = verdict_line(report)
     output = report.get("output") or {}
     out_line = output_line(report)
+    label = report.get("label") or {}
+    lab_line = label_line(report)
+    reference = f"baseline run's {report.get('reference') or 'train'} profile"
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
@@ -449,12 +456,19 @@ def render_html(report: Mapping[str, Any], distributions: Mapping[str, Any], *,
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
         f"<header><h1>{_e(title)}</h1>",
         f'<p class="verdict {"drift" if drifted else "ok"}">{_e(verdict)}</p>',
-        f"<p>{_e(batch_line(report))}</p>" + (f"<p>{_e(out_line)}</p>" if out_line else ""),
+        f"<p>{_e(batch_line(report))}</p>",
+        *(f"<p>{_e(line)}</p>" for line in [*(report.get("notes") or []), out_line, lab_line]
+          if line),
         _meta_html(report), "</header>",
-        _section("Columns", report.get("columns") or [], distributions, "plot", "columns"),
+        _section("Columns", report.get("columns") or [], distributions, "plot", "columns",
+                 reference),
     ]
     if output.get("columns"):
-        parts.append(_section("Model output", output["columns"], distributions, "output", "output"))
+        parts.append(_section("Model output", output["columns"], distributions, "output", "output",
+                              "the model's outputs on its held-out split"))
+    if label.get("columns"):
+        parts.append(_section("Label (the target, not a feature)", label["columns"], distributions,
+                              "label", "label", reference))
     parts += ['<pre id="render-check"></pre>', f"<script>{_CHECK_SCRIPT}</script>",
               "</body></html>"]
     return "\n".join(parts) + "\n"

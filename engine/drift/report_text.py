@@ -2,14 +2,17 @@
 
 Both render the plain-dict report a drift check produces::
 
-    {"drifted", "reasons", "share", "importance_share", "baseline_run",
+    {"drifted", "reasons", "share", "importance_share", "baseline_run", "reference",
      "batch": {"hash", "rows", "source"},
      "settings": {"alpha", "numeric_margin", "categorical_margin", "share",
-                  "importance_share", "critical", "output_critical"},
+                  "importance_share", "critical", "output_critical", "label_critical",
+                  "reference"},
      "columns": [{"column", "type", "test", "statistic", "p_value", "p_adjusted",
                   "effect_size", "effect_measure", "threshold", "drifted", "definition",
                   "critical"}, ...],
-     "output": None | {"drifted", "columns": [...]}, "extra_columns": [...]}
+     "output": None | {"drifted", "columns": [...]},
+     "label": None | {"drifted", "columns": [...], "note"?}, "extra_columns": [...],
+     "notes"?: [...]}
 
 The columns arrive sorted by severity; the table keeps that order.  The helpers that turn
 one column into cells (:func:`column_cells`) and the verdict into words
@@ -35,13 +38,14 @@ MISSING = "-"
 MAX_NAMED = 8
 
 #: Key order of the JSON document; keys not listed follow in sorted order.
-TOP_KEYS = ("drifted", "reasons", "share", "importance_share", "baseline_run", "check_id",
-            "batch", "settings", "columns", "output", "extra_columns")
+TOP_KEYS = ("drifted", "reasons", "share", "importance_share", "baseline_run", "reference",
+            "check_id", "batch", "settings", "columns", "output", "label", "extra_columns",
+            "notes")
 COLUMN_KEYS = ("column", "type", "test", "statistic", "p_value", "p_adjusted", "effect_size",
                "effect_measure", "threshold", "drifted", "critical", "definition")
 BATCH_KEYS = ("source", "rows", "hash")
 SETTINGS_KEYS = ("alpha", "numeric_margin", "categorical_margin", "share", "importance_share",
-                 "critical", "output_critical")
+                 "critical", "output_critical", "label_critical", "reference")
 OUTPUT_KEYS = ("drifted", "columns")
 
 
@@ -155,6 +159,8 @@ def rule_text(report: Mapping[str, Any]) -> str:
     text += ", or any critical column"
     if settings.get("output_critical", True):
         text += ", or the model output"
+    if settings.get("label_critical"):
+        text += ", or the label"
     return text
 
 
@@ -169,13 +175,31 @@ def output_line(report: Mapping[str, Any]) -> str | None:
     return "model output: no drift"
 
 
+def label_line(report: Mapping[str, Any]) -> str | None:
+    """One line about the label (the target column), or None when the run has no label
+    profile."""
+    label = report.get("label")
+    if not label:
+        return None
+    if label.get("drifted") is None:
+        return str(label.get("note") or "label drift not checked")
+    drifted = drifted_names(label.get("columns") or [])
+    counted = "" if (report.get("settings") or {}).get("label_critical") else \
+        " (reported, not part of the verdict: drift.label_critical)"
+    if label.get("drifted"):
+        return f"label drifted: {named(drifted) or 'yes'}{counted}"
+    return "label: no drift"
+
+
 def batch_line(report: Mapping[str, Any]) -> str:
     batch = report.get("batch") or {}
     digest = str(batch.get("hash") or "")[:12]
     rows = batch.get("rows")
     rows_text = f"{rows:,} rows" if isinstance(rows, int) else "? rows"
+    reference = report.get("reference")
+    against = f" ({reference} profile)" if reference else ""
     return (f"batch {printable(batch.get('source') or '?')} ({rows_text}, hash {digest or '?'}) "
-            f"against baseline run {str(report.get('baseline_run') or '?')[:12]}")
+            f"against baseline run {str(report.get('baseline_run') or '?')[:12]}{against}")
 
 
 # -- the terminal table ---------------------------------------------------------------------
@@ -198,13 +222,18 @@ def render_table(report: Mapping[str, Any]) -> str:
     if output and output.get("columns"):
         lines += ["", "model output (the baseline model's predictions on the batch):"]
         lines += _table([column_cells(c) for c in output["columns"]])
+    label = report.get("label")
+    if label and label.get("columns"):
+        lines += ["", "label (the target column, not a feature):"]
+        lines += _table([column_cells(c) for c in label["columns"]])
     extra = list(report.get("extra_columns") or [])
     lines.append("")
     if extra:
         lines.append(f"ignored {len(extra)} column(s) not in the baseline: {named(extra)}")
-    out = output_line(report)
-    if out:
-        lines.append(out)
+    lines += [str(n) for n in report.get("notes") or []]
+    for line in (output_line(report), label_line(report)):
+        if line:
+            lines.append(line)
     lines.append(verdict_line(report))
     return "\n".join(lines)
 
@@ -212,6 +241,7 @@ def render_table(report: Mapping[str, Any]) -> str:
 # -- JSON -----------------------------------------------------------------------------------
 _KEY_ORDER: dict[str, tuple[str, ...]] = {
     "": TOP_KEYS, "batch": BATCH_KEYS, "settings": SETTINGS_KEYS, "output": OUTPUT_KEYS,
+    "label": OUTPUT_KEYS,
     "columns[]": COLUMN_KEYS,
 }
 

@@ -83,6 +83,12 @@ class DriftSettings:
     critical: list[str] = field(default_factory=list)
     # Whether a drift of the model's output alone makes the check drift.
     output_critical: bool = True
+    # Whether a drift of the label (a batch with the target column) alone makes the check
+    # drift; label drift is always reported, in its own section.
+    label_critical: bool = False
+    # The baseline profile features and the label are compared with: the run's train split,
+    # its valid or test split, or all of its development data (before the split).
+    reference: str = field(default="all", metadata={"choices": ("train", "valid", "test", "all")})
     # Columns with fewer non-null batch values keep raw values for exact tests.
     min_rows_for_distance: int = field(default=1000, metadata={"ge": 0})
     # Absolute change of a column's null share that counts as drift (when significant).
@@ -114,6 +120,7 @@ class DriftSettings:
                 "categorical_margin": self.categorical_margin, "share": self.share,
                 "importance_share": self.importance_share, "critical": list(self.critical),
                 "output_critical": self.output_critical,
+                "label_critical": self.label_critical, "reference": self.reference,
                 "null_rate_margin": self.null_rate_margin,
                 "unseen_share": self.unseen_share,
                 "min_rows_for_distance": self.min_rows_for_distance}

@@ -224,13 +224,15 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
     def record_beside(described: _DescribedParts) -> None:
         for role, digest in described.hashes.items():
             record_data(role, digest, {"split": splitter.describe(), "of": source_hash})
-        store.record_profiles(req.run_id, "train", [p.to_dict() for p in described.profiles])
+        for role, profiles in described.profiles.items():
+            store.record_profiles(req.run_id, role, [p.to_dict() for p in profiles])
         out.background_timings[BESIDE_TRAINING] = described.seconds
 
     # Hashing the parts and profiling the train part (the drift baseline) are not needed to
     # train: they use the moments training leaves the cores idle (driftline.engine.run.background).
-    with Background(_describe_parts, parts, [*features, conf.target], conf.seed,
-                    name="driftline-parts") as beside:
+    with Background(_describe_parts, parts, frame, profile_kinds(frame, features, conf.target,
+                                                                 conf.task),
+                    conf.seed, name="driftline-parts") as beside:
         try:
             with reporter.stage("train"):
                 targets = {role: encoding.encode(part[conf.target])
@@ -307,15 +309,26 @@ def _load_source(cancelled: Any, source: Any, ctx: RunContext, read: dict[str, A
 
 @dataclass
 class _DescribedParts:
-    hashes: dict[str, Any]        # role -> FrameHash
-    profiles: list[Any]           # ColumnProfile of each train column
+    hashes: dict[str, Any]          # role -> FrameHash
+    profiles: dict[str, list[Any]]  # profile role (each split, "all") -> its ColumnProfiles
     seconds: float
 
 
-def _describe_parts(cancelled: Any, parts: dict[str, Any], columns: list[str],
+def profile_kinds(frame: Any, features: list[str], target: str, task: str) -> dict[str, str]:
+    """Profile kind of each feature (by dtype) and of the target (by task: a class label is
+    categorical even when it is stored as 0/1)."""
+    from driftline.engine.drift.profile import column_kind
+
+    kinds = {c: k for c in features if (k := column_kind(frame.schema[c])) is not None}
+    kinds[target] = "numeric" if task == "regression" else "categorical"
+    return kinds
+
+
+def _describe_parts(cancelled: Any, parts: dict[str, Any], frame: Any, kinds: dict[str, str],
                     seed: int) -> _DescribedParts:
-    """Hash every split part; profile (a sample of) the train part's ``columns``.  Runs at
-    idle priority, so it starts no threads of its own (see driftline.engine.run.background)."""
+    """Hash every split part; profile (a sample of) every part and the whole development
+    data (role ``all``).  Runs at idle priority, so it starts no threads of its own (see
+    driftline.engine.run.background)."""
     import time
 
     from driftline.engine.run.background import Cancelled
@@ -329,10 +342,12 @@ def _describe_parts(cancelled: Any, parts: dict[str, Any], columns: list[str],
         if cancelled.is_set():
             raise Cancelled()
         hashes[role] = hash_frame(part, workers=1)
-    if cancelled.is_set():
-        raise Cancelled()
-    train = sample_frame(parts["train"].select(columns), PROFILE_MAX_ROWS, seed)
-    profiles = list(profile_frame(train, seed=seed, threads=1).values())
+    profiles = {}
+    for role, part in [*parts.items(), ("all", frame)]:
+        if cancelled.is_set():
+            raise Cancelled()
+        sample = sample_frame(part.select(list(kinds)), PROFILE_MAX_ROWS, seed)
+        profiles[role] = list(profile_frame(sample, kinds, seed=seed, threads=1).values())
     return _DescribedParts(hashes, profiles, time.perf_counter() - start)
 
 

@@ -54,7 +54,7 @@ def test_undrifted_batch_exit_0_and_recorded(cli, tmp_path, trained):
         checks = con.execute("select baseline_run_id, drifted, n_rows from drift_checks").fetchall()
         n_results = con.execute("select count(*) from drift_results").fetchone()[0]
     assert checks == [(trained["id"], 0, 5000)]
-    assert n_results == 17
+    assert n_results == 16  # the features; the target is reported as the label
     assert not (tmp_path / "alerts.jsonl").exists()
 
 
@@ -123,7 +123,7 @@ def test_settings_are_chosen_at_check_time(cli, tmp_path, trained):
     lenient = cli("drift", name, "drift.share=0.5", "--no-output")
     assert lenient.returncode == 0, lenient.stderr
     assert lenient.stdout.splitlines()[-1].startswith(
-        "no drift: 1 of 17 columns (6%, ") and "below the verdict rule (at least 50% of the " \
+        "no drift: 1 of 16 columns (6%, ") and "below the verdict rule (at least 50% of the " \
         "columns, or any critical column, or the model output)" in lenient.stdout
     critical = cli("drift", name, "drift.share=0.5", "drift.critical=[annual_income]",
                    "--no-output", "--json")

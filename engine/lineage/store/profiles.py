@@ -18,8 +18,9 @@ from driftline.engine.lineage.store.rows import from_json, to_json
 if TYPE_CHECKING:
     from driftline.engine.lineage.store.backend import WriteConn
 
-#: What a set of profiles describes: the training split, or the model's test predictions.
-PROFILE_ROLES = ("train", "output")
+#: What a set of profiles describes: a split of the development data (its features and
+#: target), all of it, or the model's predictions on the held-out split.
+PROFILE_ROLES = ("train", "valid", "test", "all", "output")
 #: Kinds of profile.
 PROFILE_KINDS = ("numeric", "categorical")
 #: Keys every profile dict must have.

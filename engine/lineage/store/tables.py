@@ -204,8 +204,9 @@ class ColumnProfileRow(SQLModel, table=True):
 
     # The run.
     run_id: str = Field(primary_key=True, foreign_key="runs.id")
-    # train (the training split's features and target) | output (the model's predictions on
-    # the test split: P(class 1), proba_<class> per class, or the predicted value).
+    # train | valid | test (that split's features and target) | all (the whole development
+    # data, before the split) | output (the model's predictions on the held-out split:
+    # P(class 1), proba_<class> per class, or the predicted value).
     role: str = Field(primary_key=True)
     # The column's name (dict key 'column'; the profile's 'name').
     column_name: str = Field(primary_key=True)

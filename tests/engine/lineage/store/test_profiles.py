@@ -100,7 +100,7 @@ def test_profiles_of_an_unknown_run(store):
 @pytest.mark.parametrize(
     ("role", "profiles", "message"),
     [
-        pytest.param("valid", [AGE], "profile role must be one of", id="bad-role"),
+        pytest.param("features", [AGE], "profile role must be one of", id="bad-role"),
         pytest.param("train", [{"name": "x", "dtype": "Int64"}], "lacks keys ['kind']",
                      id="missing-kind"),
         pytest.param("train", [{**AGE, "kind": "date"}], "kind must be one of", id="bad-kind"),
@@ -116,4 +116,4 @@ def test_malformed_profiles_are_programming_errors(store, make_run, role, profil
 
 def test_get_profiles_checks_its_role(store, make_run):
     with pytest.raises(ValueError, match="profile role must be one of"):
-        store.get_profiles(make_run(store), "test")
+        store.get_profiles(make_run(store), "features")
