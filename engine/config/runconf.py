@@ -56,8 +56,13 @@ class RunConf:
     num_threads: int = field(default=0, metadata={"ge": 0})
     # The data source (a `source` component node).
     data: dict[str, Any] = field(default_factory=dict)
-    # Transforms applied in order: step name -> `transform` component node.
+    # Feature preparation, applied in order to every frame the model sees (training data,
+    # drift batches, predictions): step name -> `transform` component node.
     transforms: dict[str, Any] = field(default_factory=dict)
+    # Label preparation: transforms that build the target, applied after `transforms` and
+    # only where their inputs are present (training, labelled batches). The columns they
+    # read are never features.
+    label_transforms: dict[str, Any] = field(default_factory=dict)
     # The schema the transformed data is validated with; null = no validation.
     schema: dict[str, Any] | None = None
     # How rows are split into train / valid / test (a `splitter` component node).

@@ -113,31 +113,66 @@ def baseline_profiles(store: Any, run: dict[str, Any], reference: str = "all"
     return BaselineProfiles(used, profiles, label, read("output"), note)
 
 
+@dataclass
+class PreparedBatch:
+    """A batch after the baseline run's preparation."""
+
+    # After the feature transforms and the schema: what features are compared on.
+    frame: pl.DataFrame
+    # The label (target column) after the label transforms; None for an unlabelled batch.
+    label: pl.DataFrame | None
+    # Rows as read, and after the feature transforms (a WHERE can remove some).
+    rows_read: int
+    rows_prepared: int
+
+
 def prepare_batch(batch: pl.DataFrame, baseline: dict[str, Any], registry: Registry,
-                  failures_dir: Path) -> pl.DataFrame:
-    """Apply the baseline run's transforms and validate with its schema (target optional)."""
+                  failures_dir: Path) -> PreparedBatch:
+    """The baseline run's feature transforms and schema; its label transforms when the
+    batch has their inputs (see driftline.engine.data.labels)."""
+    from driftline.engine.data.labels import apply_transforms, is_labelled
     from driftline.engine.data.validation import build_schema, validate
+    from driftline.engine.lineage.model_files import read_model_card
 
     if batch.height == 0:
         raise DataError("the batch has no rows; nothing to compare.")
     config = baseline["config"]
     ctx = RunContext(seed=int(config.get("seed") or 0), task=config.get("task", "binary"),
                      target=config.get("target", "target"))
-    lazy = batch.lazy()
-    for name, node in (config.get("transforms") or {}).items():
-        lazy = registry.create("transform", node, where=f"transforms.{name}").apply(lazy, ctx)
-    try:
-        frame = lazy.collect()
-    except pl.exceptions.PolarsError as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise DataError(f"the baseline run's transforms failed on the batch: {first}") from exc
+
+    def built(key: str) -> list[Any]:
+        return [registry.create("transform", node, where=f"{key}.{name}")
+                for name, node in (config.get(key) or {}).items()]
+
+    frame = _collected(apply_transforms(batch.lazy(), built("transforms"), ctx), "transforms")
+    label_steps = built("label_transforms")
+    inputs: list[str] = []
+    if label_steps:
+        model_path = (baseline.get("model") or {}).get("path")
+        if model_path:
+            inputs = list(read_model_card(Path(model_path).parent).get("label_inputs") or [])
+    label = None
+    if label_steps and is_labelled(frame.columns, inputs):
+        labelled = _collected(apply_transforms(frame.lazy(), label_steps, ctx), "label transforms")
+        label = labelled.select(ctx.target) if ctx.target in labelled.columns else None
+    elif ctx.target in frame.columns:
+        label = frame.select(ctx.target)
     schema = build_schema(registry, config.get("schema"), where="schema")
     if schema is not None:
-        target = ctx.target
-        if target not in frame.columns and target in schema.columns:
-            schema = schema.remove_columns([target])  # batches usually come without labels
+        # Batches usually come without labels, and without what labels are built from.
+        absent = [c for c in [ctx.target, *inputs] if c not in frame.columns and c in schema.columns]
+        if absent:
+            schema = schema.remove_columns(absent)
         frame = validate(frame, schema, failures_path=failures_dir / "schema_failures.csv")
-    return frame
+    return PreparedBatch(frame, label, batch.height, frame.height)
+
+
+def _collected(lazy: pl.LazyFrame, what: str) -> pl.DataFrame:
+    try:
+        return lazy.collect()
+    except pl.exceptions.PolarsError as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DataError(f"the baseline run's {what} failed on the batch: {first}") from exc
 
 
 def check_drift(store: Any, registry: Registry, batch: pl.DataFrame, *, baseline_ref: str | None,
@@ -164,13 +199,14 @@ def check_drift(store: Any, registry: Registry, batch: pl.DataFrame, *, baseline
     with ThreadPoolExecutor(1) as pool:
         hashing = pool.submit(hash_frame, batch)
         profiles = baseline_profiles(store, baseline, settings.reference)
-        frame = prepare_batch(batch, baseline, registry, work_dir / check_id)
+        prepared = prepare_batch(batch, baseline, registry, work_dir / check_id)
+        frame = prepared.frame
         target = config.get("target")
         report = compare_frame(frame.drop(target, strict=False), profiles.features, settings,
                                registry, importance=feature_importance(baseline))
         label_report = None
-        if profiles.label is not None and target in frame.columns:
-            label_report = compare_frame(frame.select(target), {target: profiles.label},
+        if profiles.label is not None and prepared.label is not None:
+            label_report = compare_frame(prepared.label, {target: profiles.label},
                                          settings.for_output(), registry)
             label_report.drifted = bool(label_report.drifted_columns)
         batch_hash = hashing.result().hash
@@ -179,6 +215,7 @@ def check_drift(store: Any, registry: Registry, batch: pl.DataFrame, *, baseline
         output_report = _output_drift(store, registry, baseline, frame, profiles.output, settings)
     document = _document(report, output_report, label_report, baseline, settings, profiles,
                          batch_hash, source, batch.height)
+    document["batch"]["rows_prepared"] = prepared.rows_prepared
     skipped = unprofiled_columns(frame, report.extra_columns)
     if skipped:
         document["extra_columns"] = [c for c in report.extra_columns if c not in skipped]
@@ -272,7 +309,8 @@ def _record(store: Any, check_id: str, baseline: dict[str, Any], batch_hash: str
                for c in document["columns"]]
     store.record_drift_check({
         "id": check_id, "baseline_run_id": baseline["id"], "batch_hash": batch_hash,
-        "batch_source": {"path": source}, "n_rows": report.rows, "drifted": document["drifted"],
+        "batch_source": {"path": source, "rows_read": document["batch"]["rows"]},
+        "n_rows": report.rows, "drifted": document["drifted"],
         "share": report.share, "settings": report.settings, "output": document["output"],
         "report": {"extra_columns": report.extra_columns, "input_drifted": report.drifted,
                    "importance_share": report.importance_share,

@@ -3,7 +3,7 @@
 Both render the plain-dict report a drift check produces::
 
     {"drifted", "reasons", "share", "importance_share", "baseline_run", "reference",
-     "batch": {"hash", "rows", "source"},
+     "batch": {"hash", "rows", "rows_prepared", "source"},
      "settings": {"alpha", "numeric_margin", "categorical_margin", "share",
                   "importance_share", "critical", "output_critical", "label_critical",
                   "reference"},
@@ -43,7 +43,7 @@ TOP_KEYS = ("drifted", "reasons", "share", "importance_share", "baseline_run", "
             "notes")
 COLUMN_KEYS = ("column", "type", "test", "statistic", "p_value", "p_adjusted", "effect_size",
                "effect_measure", "threshold", "drifted", "critical", "definition")
-BATCH_KEYS = ("source", "rows", "hash")
+BATCH_KEYS = ("source", "rows", "rows_prepared", "hash")
 SETTINGS_KEYS = ("alpha", "numeric_margin", "categorical_margin", "share", "importance_share",
                  "critical", "output_critical", "label_critical", "reference")
 OUTPUT_KEYS = ("drifted", "columns")
@@ -194,8 +194,10 @@ def label_line(report: Mapping[str, Any]) -> str | None:
 def batch_line(report: Mapping[str, Any]) -> str:
     batch = report.get("batch") or {}
     digest = str(batch.get("hash") or "")[:12]
-    rows = batch.get("rows")
+    rows, prepared = batch.get("rows"), batch.get("rows_prepared")
     rows_text = f"{rows:,} rows" if isinstance(rows, int) else "? rows"
+    if isinstance(rows, int) and isinstance(prepared, int) and prepared != rows:
+        rows_text += f", {prepared:,} after the transforms ({rows - prepared:,} removed)"
     reference = report.get("reference")
     against = f" ({reference} profile)" if reference else ""
     return (f"batch {printable(batch.get('source') or '?')} ({rows_text}, hash {digest or '?'}) "

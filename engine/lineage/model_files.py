@@ -47,6 +47,16 @@ def save_model(model: Model, folder: Path, *, extra: dict[str, Any]) -> SavedMod
     return SavedModel(path, digest, len(data), model.format)
 
 
+def read_model_card(folder: Path) -> dict[str, Any]:
+    """The card saved beside a model (what it was trained on: features, target, label
+    inputs, target encoding)."""
+    try:
+        return json.loads((folder / MODEL_CARD).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot read the model card in {folder}: {exc}. Was the run folder "
+                         f"moved or deleted?") from exc
+
+
 def load_model(registry: Registry, folder: Path, expected_sha256: str) -> tuple[Model, dict]:
     """Load a saved model after checking its bytes hash to the recorded sha256."""
     card_path = folder / MODEL_CARD

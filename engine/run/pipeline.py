@@ -123,7 +123,8 @@ def _plugin_distributions(req: RunRequest) -> list[str]:
     cfg = req.config
     selected = [("source", cfg.get("data")), ("splitter", cfg.get("split")),
                 ("model", cfg.get("model")), ("schema", cfg.get("schema"))]
-    selected += [("transform", node) for node in (cfg.get("transforms") or {}).values()]
+    selected += [("transform", node) for key in ("transforms", "label_transforms")
+                 for node in (cfg.get(key) or {}).values()]
     task_metrics = (cfg.get("metrics") or {}).get(cfg.get("task") or "", {}) or {}
     selected += [("metric", {"kind": (node or {}).get("kind", name)})
                  for name, node in task_metrics.items()]
@@ -153,6 +154,7 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
     from driftline.engine.lineage.model_files import save_model
     from driftline.engine.run.progress import StageReporter
     from driftline.engine.config.runconf import parse_run_conf
+    from driftline.engine.data.labels import apply_transforms, label_inputs
     from driftline.engine.data.targets import choose_features, fit_target
     from driftline.engine.data.validation import SCHEMA_FAILURES_FILE, build_schema, validate
 
@@ -180,6 +182,8 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
     with Background(_load_source, source, ctx, {}, name="driftline-load") as loading:
         transforms = [reg.create("transform", node, where=f"transforms.{name}")
                       for name, node in conf.transforms.items()]
+        label_transforms = [reg.create("transform", node, where=f"label_transforms.{name}")
+                            for name, node in conf.label_transforms.items()]
         schema = build_schema(reg, conf.schema, where="schema")
         splitter = reg.create("splitter", conf.split, where="split")
         model = reg.create("model", conf.model, where="model")
@@ -202,13 +206,19 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
                      source_hash[:12])
 
     with reporter.stage("transform and validate"):
-        lazy = raw.lazy()
-        for transform in transforms:
-            lazy = transform.apply(lazy, ctx)
-        frame = _collect(lazy, "transforms")
+        lazy = apply_transforms(raw.lazy(), transforms, ctx)
+        inputs = label_inputs(lazy, label_transforms, ctx, target=conf.target)
+        check_label_inputs(inputs, conf.features)
+        frame = _collect(apply_transforms(lazy, label_transforms, ctx), "transforms")
+        if frame.height != raw.height:
+            log.info("    the transforms kept %d of %d rows (%d removed)", frame.height,
+                     raw.height, raw.height - frame.height)
+        if inputs:
+            log.info("    label inputs (never features): %s", ", ".join(inputs))
         if schema is not None:
             frame = validate(frame, schema, failures_path=req.run_dir / SCHEMA_FAILURES_FILE)
-        features, categorical = choose_features(frame, target=conf.target, exclude=conf.exclude,
+        features, categorical = choose_features(frame, target=conf.target,
+                                                exclude=[*conf.exclude, *inputs],
                                                 features=conf.features)
         encoding = fit_target(frame[conf.target], conf.task)
         slices = conf.metrics.slice_by
@@ -244,7 +254,8 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
                 model.fit(data, ctx)
                 saved = save_model(model, req.run_dir, extra={
                     "run_id": req.run_id, "target": conf.target, "features": features,
-                    "categorical": categorical, "target_encoding": encoding.as_dict()})
+                    "categorical": categorical, "target_encoding": encoding.as_dict(),
+                    "label_inputs": inputs})
                 out.model_path, out.model_sha256 = saved.path, saved.sha256
 
             with reporter.stage("evaluate"):
@@ -280,6 +291,16 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
                                               for v in values])
             store.record_profiles(req.run_id, "output", [p.to_dict() for p in outputs.values()])
     out.timings = reporter.timings
+
+
+def check_label_inputs(inputs: list[str], features: list[str] | None) -> None:
+    """DataError when the configured features name a column the label is built from."""
+    clash = [c for c in features or [] if c in inputs]
+    if clash:
+        raise DataError(f"feature '{clash[0]}' (key: features) is an input of the label "
+                        f"transforms (key: label_transforms): it only exists once the outcome is "
+                        f"known, so the model could not use it to predict; remove it from "
+                        f"features.")
 
 
 def _load_source(cancelled: Any, source: Any, ctx: RunContext, read: dict[str, Any]
