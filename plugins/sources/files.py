@@ -4,20 +4,26 @@ Problems with the files themselves (missing, empty, header only, corrupt, column
 differ between files) are found in :meth:`load`, before anything is collected, and
 reported as one-line DataErrors naming the resolved path and the config key to change.
 
-CSV types are inferred from every row by default (``infer_schema_length: null``), so a
-column that turns non-numeric after row 1,000 becomes a String column instead of a parse
-error or silent nulls.  Values that still fail to parse when the frame is collected (a
-type forced through ``schema_overrides``, or inference limited to the first rows) raise a
-DataError naming the column, file, row and value, with the setting that fixes it.
-Polars cannot translate errors from inside a scan, so the CSV source returns a deferred
-frame (``pl.defer``) that reads the files on collect; Parquet is scanned lazily.
+A CSV is read once with every column as String; its layout is checked
+(:mod:`~driftline.plugins.sources.csv_layout`: duplicate header names, lines with more or
+fewer fields than the header, bytes that are not UTF-8, each a DataError naming the file
+and line; blank lines dropped) and each column's type is decided from every row by
+vectorised casts (:mod:`~driftline.plugins.sources.csv_types`), so a column that turns
+non-numeric after row 5,000 is never silent nulls: it is String, or a DataError when the
+odd value looks like a missing-value marker in a numeric column.  Values that still fail
+to cast when the frame is collected (a type forced through ``schema_overrides``, or
+inference limited to the first rows) raise a DataError naming the column, file, row and
+value, with the setting that fixes it.  The CSV source returns a deferred frame
+(``pl.defer``) that does those casts on collect; Parquet is scanned lazily.
 """
 
 from __future__ import annotations
 
+import bisect
 import glob
+import itertools
 import os
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,17 +32,19 @@ import polars as pl
 
 from driftline.engine import ConfigError, DataError, RunContext, Source
 from driftline.engine import did_you_mean, format_options
+from driftline.plugins.sources.csv_layout import (blank_rows, check_unique_names, not_utf8,
+                                                  too_many_fields)
+from driftline.plugins.sources.csv_types import Decision, Locator, cast_checked, decide
 from driftline.plugins.transforms.columns import DTYPES, dtype_from_name
 
 #: Config key of the path, for messages.
 PATH_KEY = "data.path"
 #: How many file names an error lists.
 MAX_LISTED_FILES = 3
+#: data.encoding of a CSV: bytes that are not UTF-8 are an error, or read as U+FFFD.
+ENCODINGS = ("utf8", "utf8-lossy")
 
 _GLOB_CHARS = frozenset("*?[")
-# polars: "could not parse `x1` as dtype `i64` at column 'a' (column number 1)"
-_PARSE_ERROR = re.compile(
-    r"could not parse `(?P<value>.*?)` as dtype `[^`]*` at column '(?P<column>.*?)'")
 
 
 # -- paths ------------------------------------------------------------------------------
@@ -116,38 +124,50 @@ class CsvSource(_FileSource):
         has_header: bool = True
         # Strings read as null in every column (the empty string always is).
         null_values: list[str] = field(default_factory=list)
-        # Rows used to infer column types; null = every row (safe; reads the data twice);
+        # Rows used to decide column types; null = every row (safe, and as fast);
         # 0 = read every column as String.
         infer_schema_length: int | None = field(default=None, metadata={"ge": 0})
         # Column -> dtype name (Int64, Float64, String, Boolean, Date, ...), skipping inference.
         schema_overrides: dict[str, str] = field(default_factory=dict)
         # Parse ISO-8601 looking columns as Date / Datetime.
         try_parse_dates: bool = True
+        # utf8: bytes that are not UTF-8 are an error; utf8-lossy: read them as U+FFFD.
+        encoding: str = "utf8"
 
         def __post_init__(self) -> None:
             if len(self.separator) != 1 or len(self.separator.encode()) != 1:
                 raise ConfigError(f"data.separator must be one single-byte character, got "
                                   f"{self.separator!r}.", key="data.separator")
+            if self.encoding not in ENCODINGS:
+                raise ConfigError(f"data.encoding must be one of {format_options(ENCODINGS)}, "
+                                  f"got {self.encoding!r}.", key="data.encoding",
+                                  options=list(ENCODINGS))
             for column, name in self.schema_overrides.items():
                 dtype_from_name(name, key=f"data.schema_overrides.{column}")
 
     def load(self, ctx: RunContext) -> pl.LazyFrame:
-        self.resolved_path, self.files = resolve_files(self.params.path, ctx, fmt="CSV")
+        """Read every file as String, check its layout and decide the column types; the
+        casts that can still fail (overrides, types from the first rows) run on collect."""
+        p = self.params
+        self.resolved_path, self.files = resolve_files(p.path, ctx, fmt="CSV")
         header = self._check_headers()
-        unknown = [c for c in self.params.schema_overrides if c not in header]
+        unknown = [c for c in p.schema_overrides if c not in header]
         if unknown:
             raise DataError(f"data.schema_overrides names column '{unknown[0]}', which is not in "
                             f"{_listed(self.files)}.{did_you_mean(unknown[0], header)}")
-        self._check_has_rows()
-        schema = self._infer_schema()
-        files = list(self.files)
-        return pl.defer(lambda: self._read(files, schema), schema=schema)
+        strings, heights, blank = self._read_strings(len(header))
+        where = _locator(self.files, heights)
+        overrides = {c: DTYPES[n] for c, n in p.schema_overrides.items()}
+        decision = decide(strings, sample_rows=p.infer_schema_length,
+                          parse_dates=p.try_parse_dates, overrides=overrides, where=where)
+        return pl.defer(lambda: self._finish(strings, decision, blank, where),
+                        schema=pl.Schema(decision.dtypes))
 
     # options shared by every polars call
     def _options(self) -> dict[str, Any]:
         p = self.params
         return {"separator": p.separator, "has_header": p.has_header,
-                "null_values": list(p.null_values) or None}
+                "null_values": list(p.null_values) or None, "encoding": p.encoding}
 
     def _check_headers(self) -> list[str]:
         """Column names of the first file; DataError when another file's differ."""
@@ -157,8 +177,9 @@ class CsvSource(_FileSource):
                 headers.append(list(pl.scan_csv(f, infer_schema=False, **self._options())
                                     .collect_schema()))
             except pl.exceptions.PolarsError as exc:
-                raise DataError(f"cannot read CSV file {f} (key: {PATH_KEY}): "
-                                f"{_first_line(exc)}") from exc
+                raise self._read_error(f, exc, None) from exc
+            if self.params.has_header:
+                check_unique_names(f, self.params.separator)
         first = headers[0]
         for f, names in zip(self.files[1:], headers[1:], strict=True):
             if names != first:
@@ -169,69 +190,85 @@ class CsvSource(_FileSource):
                 )
         return first
 
-    def _check_has_rows(self) -> None:
-        for f in self.files:
-            first_row = pl.scan_csv(f, infer_schema=False, **self._options()).head(1).collect()
-            if first_row.height:
-                return
-        n = len(self.files)
-        where = self.files[0] if n == 1 else f"{n} files ({_listed(self.files)})"
-        raise DataError(f"CSV {where} has no rows, only a header (key: {PATH_KEY}); point "
-                        f"{PATH_KEY} at a file with data.")
-
-    def _scan(self, **kwargs: Any) -> pl.LazyFrame:
+    def _read_strings(self, width: int) -> tuple[pl.DataFrame, list[int], pl.Series | None]:
+        """Every file as String columns, the rows of each, and which rows are blank lines."""
         p = self.params
-        return pl.scan_csv(self.files, **self._options(), try_parse_dates=p.try_parse_dates,
-                           infer_schema_files=len(self.files), **kwargs)
-
-    def _infer_schema(self) -> pl.Schema:
-        overrides = {c: DTYPES[n] for c, n in self.params.schema_overrides.items()}
-        try:
-            return self._scan(infer_schema_length=self.params.infer_schema_length,
-                              schema_overrides=overrides or None).collect_schema()
-        except pl.exceptions.PolarsError as exc:
-            raise DataError(f"cannot read CSV {_listed(self.files)} (key: {PATH_KEY}): "
-                            f"{_first_line(exc)}") from exc
-
-    def _read(self, files: list[Path], schema: pl.Schema) -> pl.DataFrame:
-        """Read with the schema fixed in :meth:`load`; translate polars' errors."""
-        try:
-            return pl.scan_csv(files, **self._options(), schema=schema).collect()
-        except pl.exceptions.PolarsError as exc:
-            raise self._explain(exc, files, schema) from exc
-        except OSError as exc:
-            raise DataError(f"cannot read CSV {_listed(files)} (key: {PATH_KEY}): {exc}") from exc
-
-    def _explain(self, exc: BaseException, files: list[Path], schema: pl.Schema) -> DataError:
-        """One line for a parse error: column, file, row, value, and the setting to change."""
-        match = _PARSE_ERROR.search(str(exc))
-        if not match or match["column"] not in schema:
-            return DataError(f"cannot read CSV {_listed(files)} (key: {PATH_KEY}): "
-                             f"{_first_line(exc)}")
-        column, value = match["column"], match["value"]
-        where = self._locate(files, column, value)
-        fixes = [f"set data.schema_overrides: {{{column}: String}} to read it as text",
-                 f"add '{value}' to data.null_values if it means missing"]
-        if column in self.params.schema_overrides:
-            now = self.params.schema_overrides[column]
-            fixes[0] = f"change data.schema_overrides.{column} (now {now})"
-        elif self.params.infer_schema_length is not None:
-            fixes.insert(0, "set data.infer_schema_length: null to infer types from every row")
-        return DataError(f"CSV value '{value}' in column '{column}' ({where}) is not a valid "
-                         f"{schema[column]}: {', or '.join(fixes)}, or fix the file.")
-
-    def _locate(self, files: list[Path], column: str, value: str) -> str:
-        """'file F, row N' of the first cell equal to ``value`` (rows count from 1)."""
-        for f in files:
+        frames, blanks = [], []
+        for f in self.files:
             try:
-                hit = (pl.scan_csv(f, infer_schema=False, **self._options())
-                       .select(pl.col(column)).with_row_index("row", offset=1)
-                       .filter(pl.col(column) == value).head(1).collect())
-            except pl.exceptions.PolarsError:
-                continue
-            if hit.height:
-                return f"file {f}, row {hit['row'][0]}"
-        return f"file {_listed(files)}"
+                frame = pl.read_csv(f, infer_schema=False, **self._options())
+            except pl.exceptions.PolarsError as exc:
+                raise self._read_error(f, exc, width) from exc
+            except OSError as exc:
+                raise DataError(f"cannot read CSV file {f} (key: {PATH_KEY}): {exc}") from exc
+            frames.append(frame)
+            blanks.append(blank_rows(f, frame, separator=p.separator, has_header=p.has_header))
+        heights = [f.height for f in frames]
+        kept = sum(heights) - sum(int(b.sum()) for b in blanks if b is not None)
+        if kept == 0:
+            n = len(self.files)
+            where = self.files[0] if n == 1 else f"{n} files ({_listed(self.files)})"
+            raise DataError(f"CSV {where} has no rows, only a header (key: {PATH_KEY}); point "
+                            f"{PATH_KEY} at a file with data.")
+        blank = None
+        if any(b is not None for b in blanks):
+            blank = pl.concat([b if b is not None else pl.Series("blank", [False] * h)
+                               for b, h in zip(blanks, heights, strict=True)])
+        strings = frames[0] if len(frames) == 1 else pl.concat(frames, rechunk=False)
+        return strings, heights, blank
+
+    def _read_error(self, f: Path, exc: BaseException, width: int | None) -> DataError:
+        """One line for polars' failure to read ``f``: the line at fault and the fix."""
+        p, text = self.params, str(exc)
+        found = None
+        if "invalid utf-8" in text:
+            found = not_utf8(f, p.separator, p.has_header)
+        elif "more fields than defined" in text and width is not None:
+            found = too_many_fields(f, p.separator, width, p.has_header)
+        return found or DataError(
+            f"cannot read CSV file {f} (key: {PATH_KEY}): {_first_line(exc)}; check its quoting "
+            f"(a value holding the separator, a quote or a line break goes in double quotes, "
+            f"with inner quotes doubled).")
+
+    def _finish(self, strings: pl.DataFrame, decision: Decision, blank: pl.Series | None,
+                where: Locator) -> pl.DataFrame:
+        """The typed frame: columns already cast in :meth:`load`, the rest cast here."""
+        columns = []
+        for c in strings.columns:
+            dtype = decision.dtypes[c]
+            if c in decision.typed:
+                columns.append(decision.typed[c])
+            elif dtype == pl.String:
+                columns.append(strings[c])
+            else:
+                columns.append(cast_checked(strings[c], dtype, where=where,
+                                            fixes=self._fixes(c)))
+        frame = pl.DataFrame(columns)
+        return frame if blank is None else frame.filter(~blank)
+
+    def _fixes(self, column: str) -> Callable[[str], list[str]]:
+        """The settings that fix a value of ``column`` that does not cast."""
+        p = self.params
+
+        def fixes(value: str) -> list[str]:
+            out = [f"set data.schema_overrides: {{{column}: String}} to read it as text",
+                   f"add '{value}' to data.null_values if it means missing"]
+            if column in p.schema_overrides:
+                out[0] = f"change data.schema_overrides.{column} (now {p.schema_overrides[column]})"
+            elif p.infer_schema_length is not None:
+                out.insert(0, "set data.infer_schema_length: null to infer types from every row")
+            return out
+        return fixes
+
+
+def _locator(files: list[Path], heights: list[int]) -> Locator:
+    """Row index of the concatenated files -> "file F, row N" (rows count from 1)."""
+    starts = list(itertools.accumulate(heights, initial=0))
+
+    def where(index: int) -> str:
+        i = bisect.bisect_right(starts, index) - 1
+        return f"file {files[i]}, row {index - starts[i] + 1}"
+    return where
 
 
 # -- Parquet ----------------------------------------------------------------------------

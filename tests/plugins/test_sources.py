@@ -247,12 +247,19 @@ def _late_text_csv(path: Path, bad_row: int = 1201) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def test_csv_late_text_value_is_inferred_as_string_not_null(tmp_path, ctx):
+def test_csv_late_text_value_in_a_numeric_column_is_an_error_not_text(tmp_path, ctx):
     _late_text_csv(tmp_path / "late.csv")
-    got = load(CsvSource, ctx, path="late.csv")
-    assert got.schema["amount"] == pl.String
-    assert got["amount"].null_count() == 0
-    assert got["amount"][1200] == "n/a" and got["amount"][0] == "1"
+    with pytest.raises(DataError) as err:
+        source(CsvSource, path="late.csv").load(ctx)
+    message = str(err.value)
+    for fragment in ("column 'amount' holds numbers except 'n/a'", str(tmp_path / "late.csv"),
+                     "row 1201", "data.null_values", "data.schema_overrides: {amount: String}"):
+        assert fragment in message, fragment
+    got = load(CsvSource, ctx, path="late.csv", null_values=["n/a"])
+    assert got.schema["amount"] == pl.Int64
+    assert got["amount"].null_count() == 1 and got["amount"][1200] is None
+    as_text = load(CsvSource, ctx, path="late.csv", schema_overrides={"amount": "String"})
+    assert as_text["amount"].null_count() == 0 and as_text["amount"][1200] == "n/a"
     as_text = load(CsvSource, ctx, path="late.csv", infer_schema_length=0)
     assert as_text.schema == pl.Schema({"id": pl.String, "amount": pl.String})
 
@@ -325,6 +332,7 @@ def test_csv_schema_override_of_unknown_column(tmp_path, ctx):
     ({"schema_overrides": {"a": "Int65"}}, ["unknown dtype 'Int65'",
                                             "data.schema_overrides.a", "Did you mean: Int64?"]),
     ({"separator": ";;"}, ["data.separator", "one single-byte character"]),
+    ({"encoding": "latin1"}, ["data.encoding", "utf8, utf8-lossy", "'latin1'"]),
     ({"infer_schema_length": -1}, ["data.infer_schema_length", ">= 0"]),
     ({"seperator": ";"}, ["unknown parameter 'seperator'", "Did you mean: separator?"]),
 ])
