@@ -1,8 +1,9 @@
 """``driftline lineage PATH_OR_HASH``: which runs used this exact data, and in which role.
 
-A path to an existing file is read through the source that handles its type (with that
-source's default options, as ``data=parquet data.path=...`` reads it) and hashed with the
-data hash every run records; anything else is taken as a data hash or a prefix of one.
+A path to an existing file is read through the source that handles its type and hashed
+with the data hash every run records -- with that source's defaults, then with the read
+settings of each recorded source of the same type (a run hashed its data as it read it),
+plus any ``data.KEY=VALUE`` given; anything else is taken as a data hash or a prefix of one.
 Data no run used is a question with an empty answer (exit 0); a malformed or ambiguous hash
 is a usage error (exit 2).
 """
@@ -27,37 +28,94 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("lineage", help="which runs used this exact data, and in which role",
                        description="Which runs used this exact data, and in which role (source, "
                        "train, valid, test, batch). A data file is read by the source for its "
-                       "type, with default options, and hashed as runs hash their data.")
+                       "type, with its defaults and with each recorded source's read "
+                       "settings, and hashed as runs hash their data.")
     p.add_argument("target", metavar="PATH_OR_HASH", help="a data file (csv, parquet, ...), or "
                    "a data hash or prefix of >= 6 hex digits as driftline runs/show print it")
+    p.add_argument("overrides", nargs="*", metavar="data.KEY=VALUE",
+                   help="read settings for the file (e.g. data.null_values=[NA]), on top of "
+                   "those tried: the source's defaults and every recorded source's of its type")
     add_common(p)
     p.set_defaults(func=lineage_command)
 
 
 def lineage_command(args: argparse.Namespace) -> int:
+    from driftline.engine.data.files import read_overrides
     from driftline.engine.output.render import to_json
 
     target = args.target
-    file_facts = hash_file(Path(target)) if Path(target).is_file() else None
-    if file_facts is None:
+    read = read_overrides(args.overrides)
+    if not Path(target).is_file():
         _check_not_a_path(target)
     with open_store(args) as store:
-        usage = store.data_usage(file_facts["hash"] if file_facts else target)
-    usage["file"] = file_facts
+        if Path(target).is_file():
+            usage = file_usage(store, Path(target), read)
+        else:
+            usage = store.data_usage(target)
+            usage["file"] = None
     print(to_json(usage) if args.json else render(usage))
     return ExitCode.OK
 
 
-def hash_file(path: Path) -> dict[str, Any]:
-    """Path, data hash, rows and columns of the table in ``path`` (read by its source)."""
-    from driftline.engine.data.files import read_data_file
-    from driftline.engine.lineage.datahash import hash_frame
+def file_usage(store: Any, path: Path, read: dict[str, Any]) -> dict[str, Any]:
+    """Where the table in ``path`` was used.  A run hashed the table as its source read it,
+    so the file is read with each distinct read setting a recorded source of its type used
+    (after the type's defaults), until one gives a hash the store knows; when none does,
+    ``why`` says what was tried and whether a run read a file at this very path."""
     from driftline.engine.components.registry import Registry
+    from driftline.engine.data.files import read_data_file, read_settings, source_kind_for_path
+    from driftline.engine.errors import DataError
+    from driftline.engine.lineage.datahash import hash_frame
 
-    frame = read_data_file(Registry.from_environment(), str(path))
-    digest = hash_frame(frame)
-    return {"path": str(path), "hash": digest.hash, "n_rows": frame.height,
-            "n_cols": frame.width}
+    registry = Registry.from_environment()
+    kind = source_kind_for_path(registry, str(path))
+    recorded = [s for s in store.recorded_sources() if s["source"].get("kind") == kind]
+    defaults = read_settings(registry, str(path), overrides=read)
+    candidates = [defaults]
+    for source in recorded:
+        node = read_settings(registry, str(path), like=source["source"], overrides=read)
+        if node not in candidates:
+            candidates.append(node)
+    first, failures = None, []
+    for node in candidates:
+        try:
+            frame = read_data_file(registry, str(path), like=node)
+        except DataError as exc:
+            failures.append(str(exc))
+            continue
+        digest = hash_frame(frame).hash
+        facts = {"path": str(path), "hash": digest, "n_rows": frame.height,
+                 "n_cols": frame.width, "read_with": _settings_text(node, defaults)}
+        usage = store.data_usage(digest)
+        if usage["runs"] or usage["drift_checks"]:
+            usage["file"] = facts
+            return usage
+        first = first or (usage, facts)
+    if first is None:
+        raise DataError(failures[0])
+    usage, facts = first
+    usage["file"] = facts
+    usage["why"] = _why_not_found(path, recorded, len(candidates))
+    return usage
+
+
+def _settings_text(node: dict[str, Any], defaults: dict[str, Any]) -> str:
+    changed = [f"{k}={v!r}" for k, v in node.items() if k != "path" and defaults.get(k) != v]
+    return ", ".join(changed) or f"the {node['kind']} defaults"
+
+
+def _why_not_found(path: Path, recorded: list[dict[str, Any]], tried: int) -> str:
+    here = str(path.resolve())
+    same_path = [s for s in recorded
+                 if here in (s["source"].get("files") or []) or s["source"].get("path") == here]
+    settings = "the defaults" if tried == 1 else f"{tried} read settings (the defaults and " \
+        f"those of the recorded {recorded[0]['source']['kind']} sources)"
+    if same_path:
+        hashes = ", ".join(sorted({s["hash"][:SHORT] for s in same_path}))
+        return (f"runs read a file at this path as data {hashes}, but read with {settings} it "
+                f"now hashes differently: the file changed since they read it")
+    return (f"read with {settings}, no recorded run or drift check used this content, and no "
+            f"run read a file at this path")
 
 
 def _check_not_a_path(target: str) -> None:
@@ -75,7 +133,7 @@ def render(usage: dict[str, Any]) -> str:
     lines = _about_data(usage)
     runs = usage["runs"]
     if not runs:
-        lines.append("no run used this data")
+        lines.append("no run used this data" + (f": {usage['why']}" if usage.get("why") else ""))
     else:
         lines.append(f"used by {len(runs)} run{'' if len(runs) == 1 else 's'} (newest first):")
         lines += _indent(_runs_table(runs))
@@ -91,7 +149,8 @@ def _about_data(usage: dict[str, Any]) -> list[str]:
     file, data = usage.get("file"), usage.get("dataset")
     lines = []
     if file is not None:
-        lines.append(f"file  {file['path']}: {file['n_rows']} rows x {file['n_cols']} columns")
+        lines.append(f"file  {file['path']}: {file['n_rows']} rows x {file['n_cols']} columns, "
+                     f"read with {file['read_with']}")
     if usage["hash"] is None:
         lines.append(f"data  no recorded data has a hash starting '{usage['query']}'")
         return lines

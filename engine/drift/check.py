@@ -129,8 +129,8 @@ class PreparedBatch:
 def prepare_batch(batch: pl.DataFrame, baseline: dict[str, Any], registry: Registry,
                   failures_dir: Path) -> PreparedBatch:
     """The baseline run's feature transforms and schema; its label transforms when the
-    batch has their inputs (see driftline.engine.data.labels)."""
-    from driftline.engine.data.labels import apply_transforms, is_labelled
+    batch has their inputs (see driftline.engine.data.preparation)."""
+    from driftline.engine.data.preparation import collect_steps, is_labelled
     from driftline.engine.data.validation import build_schema, validate
     from driftline.engine.lineage.model_files import read_model_card
 
@@ -140,11 +140,11 @@ def prepare_batch(batch: pl.DataFrame, baseline: dict[str, Any], registry: Regis
     ctx = RunContext(seed=int(config.get("seed") or 0), task=config.get("task", "binary"),
                      target=config.get("target", "target"))
 
-    def built(key: str) -> list[Any]:
-        return [registry.create("transform", node, where=f"{key}.{name}")
+    def built(key: str) -> list[tuple[str, Any]]:
+        return [(f"{key}.{name}", registry.create("transform", node, where=f"{key}.{name}"))
                 for name, node in (config.get(key) or {}).items()]
 
-    frame = _collected(apply_transforms(batch.lazy(), built("transforms"), ctx), "transforms")
+    frame = collect_steps(batch.lazy(), built("transforms"), ctx)
     label_steps = built("label_transforms")
     inputs: list[str] = []
     if label_steps:
@@ -153,7 +153,7 @@ def prepare_batch(batch: pl.DataFrame, baseline: dict[str, Any], registry: Regis
             inputs = list(read_model_card(Path(model_path).parent).get("label_inputs") or [])
     label = None
     if label_steps and is_labelled(frame.columns, inputs):
-        labelled = _collected(apply_transforms(frame.lazy(), label_steps, ctx), "label transforms")
+        labelled = collect_steps(frame.lazy(), label_steps, ctx)
         label = labelled.select(ctx.target) if ctx.target in labelled.columns else None
     elif ctx.target in frame.columns:
         label = frame.select(ctx.target)
@@ -165,14 +165,6 @@ def prepare_batch(batch: pl.DataFrame, baseline: dict[str, Any], registry: Regis
             schema = schema.remove_columns(absent)
         frame = validate(frame, schema, failures_path=failures_dir / "schema_failures.csv")
     return PreparedBatch(frame, label, batch.height, frame.height)
-
-
-def _collected(lazy: pl.LazyFrame, what: str) -> pl.DataFrame:
-    try:
-        return lazy.collect()
-    except pl.exceptions.PolarsError as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise DataError(f"the baseline run's {what} failed on the batch: {first}") from exc
 
 
 def check_drift(store: Any, registry: Registry, batch: pl.DataFrame, *, baseline_ref: str | None,

@@ -160,7 +160,8 @@ def current_settings(project: Project, registry: Registry,
         if key != "drift" and not key.startswith("drift."):
             raise UsageError(
                 f"'{text}' is not a drift setting; a check takes drift.KEY=VALUE overrides "
-                f"(e.g. drift.numeric_margin=0.02 drift.critical=[age]).")
+                f"(e.g. drift.numeric_margin=0.02 drift.critical=[age]) and data.KEY=VALUE read "
+                f"settings (e.g. data.null_values=[NA]).")
     conf_dir, searchpath = config_locations(project, registry)
     composed = check_composition(conf_dir, searchpath, list(overrides))
     node = OmegaConf.to_container(composed.get("drift") or {}, resolve=True)

@@ -154,7 +154,7 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
     from driftline.engine.lineage.model_files import save_model
     from driftline.engine.run.progress import StageReporter
     from driftline.engine.config.runconf import parse_run_conf
-    from driftline.engine.data.labels import apply_transforms, label_inputs
+    from driftline.engine.data.preparation import apply_transforms, collect_steps, label_inputs
     from driftline.engine.data.targets import choose_features, fit_target
     from driftline.engine.data.validation import SCHEMA_FAILURES_FILE, build_schema, validate
 
@@ -180,10 +180,12 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
     # libraries on one core.
     source = reg.create("source", conf.data, where="data")
     with Background(_load_source, source, ctx, {}, name="driftline-load") as loading:
-        transforms = [reg.create("transform", node, where=f"transforms.{name}")
+        transforms = [(f"transforms.{name}", reg.create("transform", node,
+                                                        where=f"transforms.{name}"))
                       for name, node in conf.transforms.items()]
-        label_transforms = [reg.create("transform", node, where=f"label_transforms.{name}")
-                            for name, node in conf.label_transforms.items()]
+        label_transforms = [(f"label_transforms.{name}", reg.create(
+            "transform", node, where=f"label_transforms.{name}"))
+            for name, node in conf.label_transforms.items()]
         schema = build_schema(reg, conf.schema, where="schema")
         splitter = reg.create("splitter", conf.split, where="split")
         model = reg.create("model", conf.model, where="model")
@@ -209,7 +211,7 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
         lazy = apply_transforms(raw.lazy(), transforms, ctx)
         inputs = label_inputs(lazy, label_transforms, ctx, target=conf.target)
         check_label_inputs(inputs, conf.features)
-        frame = _collect(apply_transforms(lazy, label_transforms, ctx), "transforms")
+        frame = collect_steps(raw.lazy(), [*transforms, *label_transforms], ctx)
         if frame.height != raw.height:
             log.info("    the transforms kept %d of %d rows (%d removed)", frame.height,
                      raw.height, raw.height - frame.height)

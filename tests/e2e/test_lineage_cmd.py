@@ -47,7 +47,7 @@ def test_a_file_used_by_two_runs_lists_both_with_their_role(project):
     expected = hash_frame(pl.read_parquet(cli.cwd / "loans.parquet")).hash
     assert usage["hash"] == expected == _roles(newest)["source"] == _roles(older)["source"]
     assert usage["file"] == {"path": "loans.parquet", "hash": expected, "n_rows": 800,
-                             "n_cols": 18}
+                             "n_cols": 18, "read_with": "the parquet defaults"}
     assert [(r["id"], r["roles"], r["status"], r["experiment"]) for r in usage["runs"]] == [
         (newest["id"], ["source"], "succeeded", "demo"),
         (older["id"], ["source"], "succeeded", "demo"),
@@ -83,7 +83,8 @@ def test_data_no_run_used_is_an_empty_answer(project):
     cli, _ = project
     out = cli("lineage", "other.parquet")
     assert out.returncode == 0, out.stderr
-    assert "no run used this data" in out.stdout.splitlines()
+    assert any(line.startswith("no run used this data: read with the defaults")
+               for line in out.stdout.splitlines())
     usage = cli.json("lineage", "other.parquet")
     assert usage["runs"] == [] and usage["dataset"] is None and len(usage["hash"]) == 64
     unknown = cli.json("lineage", "0123456789")

@@ -366,6 +366,14 @@ def data_usage(query: Query, text: str) -> dict[str, Any]:
     return usage
 
 
+def recorded_sources(query: Query) -> list[dict[str, Any]]:
+    """The data runs loaded (role ``source``): hash and how it was read, oldest first."""
+    rows = query("SELECT d.hash, d.source_json FROM datasets d WHERE EXISTS (SELECT 1 FROM "
+                 "run_datasets u WHERE u.dataset_hash = d.hash AND u.role = 'source') "
+                 "ORDER BY d.first_seen_at, d.hash", {})
+    return [{"hash": h, "source": from_json(s)} for h, s in rows]
+
+
 def _dataset(row: tuple[Any, ...]) -> dict[str, Any]:
     hash_, scheme, source, n_rows, n_cols, columns, first_seen = row
     return {

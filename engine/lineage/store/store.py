@@ -412,6 +412,10 @@ class LineageStore:
             listed = [run for run in listed if run["id"] not in unsaved]
         return [queries.as_interrupted(r) if r["id"] in unsaved else r for r in listed]
 
+    def recorded_sources(self) -> list[dict[str, Any]]:
+        """Every source a run read its data from: {"hash", "source"} (the source's describe())."""
+        return self._read("list the recorded data sources", search.recorded_sources)
+
     def data_usage(self, hash_or_prefix: str) -> dict[str, Any]:
         """Where the data with this hash (or unique prefix of >= 6 hex digits) was used.
 
