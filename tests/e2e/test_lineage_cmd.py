@@ -55,7 +55,7 @@ def test_a_file_used_by_two_runs_lists_both_with_their_role(project):
     text = cli("lineage", "loans.parquet")
     assert text.returncode == 0, text.stderr
     lines = text.stdout.splitlines()
-    assert lines[0] == "file  loans.parquet: 800 rows x 18 columns"
+    assert lines[0] == "file  loans.parquet: 800 rows x 18 columns, read with the parquet defaults"
     assert lines[1] == f"data  {expected}"
     assert "used by 2 runs (newest first):" in lines
     table = lines[lines.index("used by 2 runs (newest first):") + 3:]
