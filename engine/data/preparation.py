@@ -26,46 +26,42 @@ from driftline.engine.components.kinds.base import RunContext
 from driftline.engine.errors import DataError, DriftlineError
 
 
-def apply_transforms(lazy: pl.LazyFrame, transforms: Sequence[Any], ctx: RunContext
+def apply_transforms(lazy: pl.LazyFrame, steps: Sequence[tuple[str, Any]], ctx: RunContext
                      ) -> pl.LazyFrame:
-    """``lazy`` through each transform in order (planned, not collected).  ``transforms``
-    are transforms, or (where, transform) pairs: then a failing step is named by ``where``
-    (its config key), with the columns it reads and their dtypes, and the likely fix."""
-    for step in transforms:
-        where, transform = step if isinstance(step, tuple) else (None, step)
-        before = lazy.collect_schema() if where else None
+    """``lazy`` through each (where, transform) step in order (planned, not collected).  A
+    failing step is named by ``where`` (its config key), with the columns it reads and their
+    dtypes, and the likely fix."""
+    for where, transform in steps:
         try:
-            lazy = transform.apply(lazy, ctx)
+            after = transform.apply(lazy, ctx)
         except (DataError, pl.exceptions.PolarsError) as exc:
-            if where is None:
-                raise
-            raise step_error(where, transform, before, exc) from exc
+            raise step_error(where, transform, lazy.collect_schema(), exc) from exc
+        lazy = after
     return lazy
 
 
-def collect_steps(lazy: pl.LazyFrame, transforms: Sequence[tuple[str, Any]], ctx: RunContext
+def collect_steps(lazy: pl.LazyFrame, steps: Sequence[tuple[str, Any]], ctx: RunContext
                   ) -> pl.DataFrame:
-    """Collect ``lazy`` through the named transforms.  When the data makes a step fail
-    (an error polars raises only while reading), the steps are collected one by one to
-    name the one that failed."""
+    """Collect ``lazy`` through the steps.  When the data makes a step fail (an error
+    polars raises only while reading), the steps are collected one by one to name the one
+    that failed."""
     try:
-        return apply_transforms(lazy, transforms, ctx).collect()
+        return apply_transforms(lazy, steps, ctx).collect()
     except pl.exceptions.PolarsError as exc:
         frame = lazy
-        for where, transform in transforms:
-            before = frame.collect_schema()
+        for where, transform in steps:
             try:
                 frame = transform.apply(frame, ctx).collect().lazy()
             except pl.exceptions.PolarsError as step_exc:
-                raise step_error(where, transform, before, step_exc) from step_exc
+                raise step_error(where, transform, frame.collect_schema(), step_exc) from step_exc
         raise DataError(f"the transforms failed: {_first_line(exc)}") from exc
 
 
-def step_error(where: str, transform: Any, schema: Any, exc: BaseException) -> DataError:
+def step_error(where: str, transform: Any, schema: pl.Schema, exc: BaseException) -> DataError:
     """One line: which step failed, on which columns of which dtypes, and the likely fix."""
     message = _first_line(exc)
     params = repr(getattr(transform, "params", ""))
-    read = [c for c in (schema or {}) if re.search(rf"\b{re.escape(c)}\b", params)]
+    read = [c for c in schema if re.search(rf"\b{re.escape(c)}\b", params)]
     typed = ", ".join(f"{c} ({schema[c]})" for c in read[:6])
     hint = ""
     text = [c for c in read if schema[c] == pl.String]
@@ -82,16 +78,16 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0].rstrip(".") if text else type(exc).__name__
 
 
-def plans(lazy: pl.LazyFrame, transforms: Sequence[Any], ctx: RunContext) -> bool:
-    """True when the transforms can be planned on ``lazy``'s columns (no data is read)."""
+def plans(lazy: pl.LazyFrame, steps: Sequence[tuple[str, Any]], ctx: RunContext) -> bool:
+    """True when the steps can be planned on ``lazy``'s columns (no data is read)."""
     try:
-        apply_transforms(lazy, transforms, ctx).collect_schema()
+        apply_transforms(lazy, steps, ctx).collect_schema()
     except (DriftlineError, pl.exceptions.PolarsError):
         return False
     return True
 
 
-def label_inputs(lazy: pl.LazyFrame, label_transforms: Sequence[Any], ctx: RunContext,
+def label_inputs(lazy: pl.LazyFrame, label_transforms: Sequence[tuple[str, Any]], ctx: RunContext,
                  *, target: str) -> list[str]:
     """The columns of ``lazy`` the label transforms cannot do without, in column order."""
     if not label_transforms:

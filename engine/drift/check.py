@@ -90,24 +90,24 @@ def baseline_profiles(store: Any, run: dict[str, Any], reference: str = "all"
                       ) -> BaselineProfiles:
     """The profiles of ``reference`` (a split, or ``all``) and of the outputs of ``run``."""
     def read(role: str) -> dict[str, ColumnProfile]:
-        return {k: ColumnProfile.from_dict(v) for k, v in store.get_profiles(run["id"], role).items()}
+        recorded = store.get_profiles(run["id"], role)
+        return {k: ColumnProfile.from_dict(v) for k, v in recorded.items()}
 
     short = run["id"][:12]
     profiles, used, note = read(reference), reference, None
     if not profiles:
-        train = read("train") if reference != "train" else {}
-        if not train and not read("all"):
-            raise DataError(f"baseline run {short} has no recorded profile (it was recorded "
-                            f"before profiles existed); re-run its training with this driftline "
-                            f"(`driftline rerun {short}`) and use that run as the baseline.")
-        if train and not read("all"):
-            profiles, used = train, "train"
-            note = (f"reference: the train split (run {short} was recorded before profiles of "
-                    f"every split; `driftline rerun {short}` records them)")
-        else:
+        if reference != "all" and read("all"):  # a run with per-split profiles lacks it
             raise ConfigError(f"drift.reference is '{reference}', but baseline run {short} has no "
                               f"{reference} split; use train, test (when it has one) or all.",
                               key="drift.reference")
+        train = read("train") if reference != "train" else {}
+        if not train:
+            raise DataError(f"baseline run {short} has no recorded profile (it was recorded "
+                            f"before profiles existed); re-run its training with this driftline "
+                            f"(`driftline rerun {short}`) and use that run as the baseline.")
+        profiles, used = train, "train"
+        note = (f"reference: the train split (run {short} was recorded before profiles of "
+                f"every split; `driftline rerun {short}` records them)")
     target = run["config"].get("target")
     label = profiles.pop(target, None) if target else None
     return BaselineProfiles(used, profiles, label, read("output"), note)
@@ -160,7 +160,8 @@ def prepare_batch(batch: pl.DataFrame, baseline: dict[str, Any], registry: Regis
     schema = build_schema(registry, config.get("schema"), where="schema")
     if schema is not None:
         # Batches usually come without labels, and without what labels are built from.
-        absent = [c for c in [ctx.target, *inputs] if c not in frame.columns and c in schema.columns]
+        absent = [c for c in [ctx.target, *inputs]
+                  if c not in frame.columns and c in schema.columns]
         if absent:
             schema = schema.remove_columns(absent)
         frame = validate(frame, schema, failures_path=failures_dir / "schema_failures.csv")
@@ -206,14 +207,7 @@ def check_drift(store: Any, registry: Registry, batch: pl.DataFrame, *, baseline
     if output and profiles.output:
         output_report = _output_drift(store, registry, baseline, frame, profiles.output, settings)
     document = _document(report, output_report, label_report, baseline, settings, profiles,
-                         batch_hash, source, batch.height)
-    document["batch"]["rows_prepared"] = prepared.rows_prepared
-    skipped = unprofiled_columns(frame, report.extra_columns)
-    if skipped:
-        document["extra_columns"] = [c for c in report.extra_columns if c not in skipped]
-        document["notes"] = [*document.get("notes", []), *(
-            f"not compared: {c} ({frame.schema[c]}: columns of this type are not profiled)"
-            for c in skipped)]
+                         prepared, batch_hash, source)
     _record(store, check_id, baseline, batch_hash, source, report, output_report, document)
     if document["drifted"]:
         _alert(registry, settings, document, check_id)
@@ -248,7 +242,7 @@ def feature_importance(run: dict[str, Any]) -> dict[str, float]:
 
 def _document(report: DriftReport, output: DriftReport | None, label: DriftReport | None,
               baseline: dict[str, Any], settings: DriftSettings, profiles: BaselineProfiles,
-              batch_hash: str, source: str, rows: int) -> dict[str, Any]:
+              prepared: PreparedBatch, batch_hash: str, source: str) -> dict[str, Any]:
     doc = report.to_dict()
     reasons = list(report.reasons)
     if output is not None and output.drifted and settings.output_critical:
@@ -265,9 +259,16 @@ def _document(report: DriftReport, output: DriftReport | None, label: DriftRepor
                              f"not checked"}
     doc.update(drifted=bool(reasons), reasons=reasons, baseline_run=baseline["id"],
                reference=profiles.reference, output=_section(output) if output else None,
-               label=label_doc, batch={"hash": batch_hash, "rows": rows, "source": source})
-    if profiles.note:
-        doc["notes"] = [profiles.note]
+               label=label_doc, batch={"hash": batch_hash, "rows": prepared.rows_read,
+                                       "rows_prepared": prepared.rows_prepared, "source": source})
+    frame = prepared.frame
+    skipped = unprofiled_columns(frame, report.extra_columns)
+    doc["extra_columns"] = [c for c in report.extra_columns if c not in skipped]
+    notes = [profiles.note] if profiles.note else []
+    notes += [f"not compared: {c} ({frame.schema[c]}: columns of this type are not profiled)"
+              for c in skipped]
+    if notes:
+        doc["notes"] = notes
     return doc
 
 

@@ -208,8 +208,8 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
                      source_hash[:12])
 
     with reporter.stage("transform and validate"):
-        lazy = apply_transforms(raw.lazy(), transforms, ctx)
-        inputs = label_inputs(lazy, label_transforms, ctx, target=conf.target)
+        inputs = (label_inputs(apply_transforms(raw.lazy(), transforms, ctx), label_transforms,
+                               ctx, target=conf.target) if label_transforms else [])
         check_label_inputs(inputs, conf.features)
         frame = collect_steps(raw.lazy(), [*transforms, *label_transforms], ctx)
         if frame.height != raw.height:
