@@ -70,6 +70,7 @@ def open_store(args: argparse.Namespace) -> Any:
 
 
 def runs_command(args: argparse.Namespace) -> int:
+    from driftline.engine.cli.run_view import when
     from driftline.engine.output.render import table, to_json
 
     with open_store(args) as store:
@@ -88,7 +89,7 @@ def runs_command(args: argparse.Namespace) -> int:
         return ExitCode.OK
     names = _metric_columns(runs, args.sort)
     rows = [[r["id"][:12], r["experiment"], r["status"], (r.get("data_hash") or "")[:12],
-             *(r["metrics"].get(n) for n in names), _when(r["started_at"])] for r in runs]
+             *(r["metrics"].get(n) for n in names), when(r["started_at"])] for r in runs]
     print(table(["id", "experiment", "status", "data", *names, "started"], rows))
     return ExitCode.OK
 
@@ -116,10 +117,6 @@ def _metric_columns(runs: list[dict[str, Any]], sort: str | None = None) -> list
     return names[:RUNS_TABLE_METRICS]
 
 
-def _when(value: Any) -> str:
-    return str(value)[:19].replace("T", " ") if value else ""
-
-
 def show_command(args: argparse.Namespace) -> int:
     from driftline.engine.output.render import to_json
 
@@ -128,39 +125,7 @@ def show_command(args: argparse.Namespace) -> int:
     if args.json:
         print(to_json(run))
         return ExitCode.OK
+    from driftline.engine.cli.run_view import render_run
+
     print(render_run(run))
     return ExitCode.OK
-
-
-def render_run(run: dict[str, Any]) -> str:
-    from driftline.engine.output.render import fmt_value, table
-
-    git = run.get("git") or {}
-    lines = [
-        f"run        {run['id']}",
-        f"experiment {run['experiment']}",
-        f"status     {run['status']}" + (f"  ({run['error']})" if run.get("error") else ""),
-        f"started    {_when(run.get('started_at'))}   ended {_when(run.get('ended_at'))}",
-        f"task       {run.get('task')}  target {run.get('target')}  seed {run.get('seed')}",
-        f"code       git {(git.get('commit') or '-')[:12]}"
-        + (" (dirty)" if git.get("dirty") else ""),
-        f"folder     {run.get('run_dir')}",
-    ]
-    if run.get("overrides"):
-        lines.append(f"overrides  {' '.join(run['overrides'])}")
-    if run.get("datasets"):
-        lines += ["", "data"]
-        lines += [f"  {d['role']:<7} {d['hash'][:16]}  {d['n_rows']} rows x {d['n_cols']} cols"
-                  for d in run["datasets"]]
-    if run.get("model"):
-        m = run["model"]
-        lines += ["", f"model      {m['path']}", f"           sha256 {m['hash']}  "
-                  f"{m.get('format')}  {m.get('size_bytes')} bytes"]
-    overall = [m for m in run.get("metrics", []) if not m["slice"]]
-    if overall:
-        splits = list(dict.fromkeys(m["split"] for m in overall))
-        names = list(dict.fromkeys(m["name"] for m in overall))
-        values = {(m["split"], m["name"]): m["value"] for m in overall}
-        lines += ["", table(["metric", *splits],
-                            [[n, *(fmt_value(values.get((s, n))) for s in splits)] for n in names])]
-    return "\n".join(lines)

@@ -26,6 +26,9 @@ class MetricsConf:
     primary: dict[str, str] = field(default_factory=dict)
     # Categorical columns whose categories get every metric computed separately (slices).
     slice_by: list[str] = field(default_factory=list)
+    # Slices with fewer rows than this (in a split) are not scored; the run warns about
+    # each one it leaves out.
+    slice_min_rows: int = field(default=20, metadata={"ge": 1})
     # The train split is scored on a seeded sample of at most this many rows; null = all.
     train_rows: int | None = field(default=100_000, metadata={"ge": 1})
 

@@ -353,7 +353,7 @@ def output_frame(predictions: np.ndarray, task: str, classes: Sequence[Any] = ()
     pred = np.asarray(predictions, dtype=np.float64)
     if task == "regression":
         return pl.DataFrame({"prediction": pred.reshape(-1)})
-    labels = [str(c) for c in classes]
+    labels = [class_label(c) for c in classes]
     if task == "binary":
         labels = labels if len(labels) == 2 else ["0", "1"]
         p1 = pred.reshape(-1)
@@ -370,6 +370,14 @@ def output_frame(predictions: np.ndarray, task: str, classes: Sequence[Any] = ()
     frame = pl.DataFrame(cols)
     return frame.with_columns(pl.Series("predicted_class", labels, dtype=pl.String)
                               .gather(winner).alias("predicted_class"))
+
+
+def class_label(value: Any) -> str:
+    """A class as it names an output column: a whole float (a 0.0/1.0 target) without its
+    ``.0``, so it reads ``proba_1`` and not ``proba_1.0``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def output_profile(predictions: np.ndarray, task: str, classes: Sequence[Any] = (),

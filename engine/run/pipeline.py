@@ -144,11 +144,13 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
     from driftline.engine.lineage.datahash import HASH_SCHEME, FrameHash
     from driftline.engine.drift.settings import DriftSettings
     from driftline.engine.drift.profile import output_profile
+    from driftline.engine.data.feature_checks import feature_warnings
     from driftline.engine.run.evaluation import (
         build_metrics,
         primary_metric,
         score_split,
         slice_columns,
+        small_slices,
     )
     from driftline.engine.components.kinds.model import TrainingData
     from driftline.engine.lineage.model_files import save_model
@@ -225,6 +227,8 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
         encoding = fit_target(frame[conf.target], conf.task)
         slices = conf.metrics.slice_by
         slice_columns(frame, slices)
+        warn(store, req.run_id, [w.as_dict() for w in feature_warnings(frame, features,
+                                                                       categorical)])
 
     with reporter.stage("split"):
         parts = {role: part for role, part in splitter.split(frame, ctx).items() if part is not None}
@@ -263,11 +267,20 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
             with reporter.stage("evaluate"):
                 values = []
                 scores = {}
+                min_rows = conf.metrics.slice_min_rows
                 for role, part in parts.items():
                     scores[role], split_values = score_split(
                         model, metrics, role, part, targets[role], features, conf.task,
-                        slices, train_rows=conf.metrics.train_rows, seed=conf.seed)
+                        slices, train_rows=conf.metrics.train_rows, seed=conf.seed,
+                        slice_min_rows=min_rows)
                     values += split_values
+                warn(store, req.run_id, [
+                    {"code": "small_slice", "column": label.split("=", 1)[0],
+                     "stage": "evaluate", "message": f"slice {label} of the {role} split has "
+                     f"{n} row{'s' if n != 1 else ''}, under metrics.slice_min_rows="
+                     f"{min_rows}: not scored there"}
+                    for role, part in parts.items() if role != "train"
+                    for label, n in small_slices(role, part, slices, min_rows)])
                 # The last split (test, else valid, else train) gives the primary metric and
                 # the recorded output distribution.
                 final = "test" if "test" in parts else "valid" if "valid" in parts else "train"
@@ -293,6 +306,13 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
                                               for v in values])
             store.record_profiles(req.run_id, "output", [p.to_dict() for p in outputs.values()])
     out.timings = reporter.timings
+
+
+def warn(store: Any, run_id: str, warnings: list[dict[str, Any]]) -> None:
+    """Print each warning as a line of the run's output and record them with the run."""
+    for warning in warnings:
+        log.warning("    warning: %s", warning["message"])
+    store.record_warnings(run_id, warnings)
 
 
 def check_label_inputs(inputs: list[str], features: list[str] | None) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import logging
 import math
 import re
 from collections.abc import Callable
@@ -39,6 +40,8 @@ from driftline.engine import (
     TrainingData,
 )
 from driftline.plugins.models.features import FeatureEncoder
+
+log = logging.getLogger("driftline")
 
 
 #: Config key of this model's node (the ``model`` group); used to name keys in errors.
@@ -172,8 +175,10 @@ class LightGBMModel(Model):
             keep_training_booster=True))
         done = booster.current_iteration()
         best = booster.best_iteration if valid_sets and booster.best_iteration > 0 else done
-        if progress is not None and done < total:
-            progress(total, total, "train")  # stopped early: training is complete
+        if done < total:
+            log.info("    train stopped early at round %d of %d (no gain on the valid split "
+                     "for %d rounds; the model keeps round %d)", done, total,
+                     self.params.early_stopping_rounds, best)
         facts = {"task": data.task, "n_classes": n_classes, "best_iteration": int(best),
                  "objective": params["objective"]}
         text = _without_runtime_params(booster.model_to_string(num_iteration=best))

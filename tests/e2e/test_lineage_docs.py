@@ -117,6 +117,10 @@ EXPECTED = {
         lambda rows, f: rows == [{"column_name": EDITED_COLUMN, "new_column": 0}],
     "drifted columns of the latest drift check":
         lambda rows, f: [r["column_name"] for r in rows] == DRIFTED,
+    "warnings of production's run, in the order they were noticed":
+        lambda rows, f: rows and rows == [
+            {"stage": w["stage"], "code": w["code"], "column_name": w["column"],
+             "message": w["message"]} for w in f["second"]["warnings"]],
     "failed and rejected runs with their error":
         lambda rows, f: [(r["id"], r["status"]) for r in rows] == [
             (f["failed"]["id"][:12], "failed")],

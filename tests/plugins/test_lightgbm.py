@@ -6,6 +6,8 @@ by the cross-process determinism test).
 
 from __future__ import annotations
 
+import logging
+
 import datetime as dt
 import hashlib
 import json
@@ -230,11 +232,15 @@ def test_progress_is_reported_at_most_50_times():
     assert done == sorted(set(done)) and all(c[1:] == (120, "train") for c in calls)
 
 
-def test_progress_completes_when_stopped_early():
+def test_early_stopping_is_reported_as_such_not_as_a_finished_count(caplog):
     calls: list[tuple] = []
     model = build(num_boost_round=150, early_stopping_rounds=5, params={"learning_rate": 0.5})
-    model.fit(binary_data(with_valid=True)[0], ctx(progress=lambda *a: calls.append(a)))
-    assert len(calls) <= 50 and calls[-1] == (150, 150, "train")
+    with caplog.at_level(logging.INFO, logger="driftline"):
+        model.fit(binary_data(with_valid=True)[0], ctx(progress=lambda *a: calls.append(a)))
+    assert len(calls) <= 50 and all(done < 150 for done, _, _ in calls)
+    best = model.summary()["best_iteration"]
+    stopped = [r.getMessage() for r in caplog.records if "stopped early" in r.getMessage()]
+    assert len(stopped) == 1 and "of 150" in stopped[0] and f"keeps round {best}" in stopped[0]
 
 
 # -- determinism and saving ---------------------------------------------------------------

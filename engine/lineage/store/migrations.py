@@ -9,7 +9,8 @@ newer version than ``SCHEMA_VERSION`` is refused: this driftline would misread i
 Versions:
 
 1. runs, datasets, run_datasets, models, metrics (and meta);
-2. column_profiles, aliases, alias_history, drift_checks, drift_results.
+2. column_profiles, aliases, alias_history, drift_checks, drift_results;
+3. run_warnings.
 
 Adding a table or column later is an ordinary version bump:
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 #: The schema version this code writes and understands.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: Key of the schema version in table ``meta``.
 VERSION_KEY = "schema_version"
 #: SQL that reads the stored version (portable: quoted because KEY is reserved in MySQL).
@@ -82,8 +83,13 @@ def _to_v2(conn: Connection) -> None:
     create_tables(conn, V2_TABLES)
 
 
+def _to_v3(conn: Connection) -> None:
+    """What a run noticed and went on with (feature and slice warnings)."""
+    create_tables(conn, ["run_warnings"])
+
+
 #: STEPS[v] upgrades a store from version v-1 to v.
-STEPS: dict[int, Callable[[Connection], None]] = {1: _to_v1, 2: _to_v2}
+STEPS: dict[int, Callable[[Connection], None]] = {1: _to_v1, 2: _to_v2, 3: _to_v3}
 
 
 def stored_version(tables: Collection[str], raw: str | None, where: str) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from driftline.engine.lineage.store import aliases, profiles
+from driftline.engine.lineage.store import aliases, profiles, run_warnings
 from driftline.engine.lineage.store.backend import Query
 from driftline.engine.lineage.store.rows import from_json
 
@@ -56,6 +56,7 @@ def run_details(query: Query, run_id: str) -> dict[str, Any]:
     ]
     run["aliases"] = aliases.aliases_by_run(query, run_id).get(run_id, [])
     run["has_profiles"] = profiles.has_profiles(query, run_id)
+    run["warnings"] = run_warnings.run_warnings(query, run_id)
     return run
 
 

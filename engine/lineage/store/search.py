@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -242,6 +242,20 @@ _SORT_JOIN = (
     "LEFT JOIN metrics sm ON sm.run_id = r.id AND sm.split = :sort_split "
     "AND sm.slice = '' AND sm.name = :sort_name"
 )
+
+
+def find_runs(query: Query, given: RunFilter) -> list[dict[str, Any]]:
+    """:func:`list_runs` for a filter whose data hash and sweep id are still as the user
+    gave them (a prefix, ``latest``): [] when no recorded data has the hash."""
+    data_hash = None
+    if given.data_hash is not None:
+        data_hash = resolve_data_hash(query, given.data_hash)
+        if data_hash is None:
+            return []
+    sweep = resolve_sweep(query, given.sweep_id) if given.sweep_id is not None else None
+    if given.sort is not None:
+        check_metric(query, *given.sort)
+    return list_runs(query, replace(given, data_hash=data_hash, sweep_id=sweep))
 
 
 def list_runs(query: Query, flt: RunFilter) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ from driftline.engine.lineage.store import (
     drift_records,
     migrations,
     queries,
+    run_warnings,
     runref,
     search,
 )
@@ -235,6 +236,20 @@ class LineageStore:
 
         self._write(action, write)
 
+    def record_warnings(self, run_id: str, warnings: Sequence[dict[str, Any]]) -> None:
+        """Add warnings (dicts: code, message, column, stage) after those already recorded."""
+        action = f"record warnings of run {run_id}"
+
+        def write(conn: WriteConn) -> None:
+            self._require_run(conn, run_id, action)
+            rows = run_warnings.warning_rows(run_id, run_warnings.next_position(conn, run_id),
+                                             warnings)
+            if rows:
+                conn.insert("run_warnings", rows)
+
+        if warnings:
+            self._write(action, write)
+
     def finish_run(
         self,
         run_id: str,
@@ -391,23 +406,12 @@ class LineageStore:
         key = search.metric_key(sort) if sort is not None else None
         unsaved = self._mark_interrupted()
 
-        def read(query: backend.Query) -> list[dict[str, Any]]:
-            found = None
-            if data_hash is not None:
-                found = search.resolve_data_hash(query, data_hash)
-                if found is None:
-                    return []
-            sweep = search.resolve_sweep(query, sweep_id) if sweep_id is not None else None
-            if key is not None:
-                search.check_metric(query, *key)
-            flt = search.RunFilter(
-                experiment=experiment, status=status, data_hash=found, sweep_id=sweep,
-                since=bounds[0], until=bounds[1], sort=key, descending=descending, limit=limit,
-                metric_splits=None if metric_splits is None else tuple(metric_splits),
-            )
-            return search.list_runs(query, flt)
-
-        listed = self._read("list runs", read)
+        flt = search.RunFilter(
+            experiment=experiment, status=status, data_hash=data_hash, sweep_id=sweep_id,
+            since=bounds[0], until=bounds[1], sort=key, descending=descending, limit=limit,
+            metric_splits=None if metric_splits is None else tuple(metric_splits),
+        )
+        listed = self._read("list runs", lambda query: search.find_runs(query, flt))
         if status == "running":  # dead runs that could not be saved as interrupted
             listed = [run for run in listed if run["id"] not in unsaved]
         return [queries.as_interrupted(r) if r["id"] in unsaved else r for r in listed]

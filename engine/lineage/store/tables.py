@@ -35,6 +35,11 @@ More examples (schema version 2)::
 ``meta`` holds ``schema_version``; changing any table here means adding a step to
 ``engine/lineage/store/migrations.py`` and bumping ``SCHEMA_VERSION``.  Tables planned for later
 versions: checks, monitor_windows.
+
+Schema version 3 adds ``run_warnings``::
+
+    sqlite3 runs/lineage.db "SELECT run_id, code, column_name, message FROM run_warnings
+                             WHERE code = 'constant'"
 """
 
 from __future__ import annotations
@@ -190,7 +195,8 @@ class MetricRow(SQLModel, table=True):
     split: str = Field(primary_key=True)
     # '' for the whole split; otherwise the slice, e.g. 'grade=A'.
     slice: str = Field(primary_key=True)
-    # Metric name, e.g. 'auc'.
+    # Metric name, e.g. 'auc'; on a slice, 'n_rows' is the number of rows its metrics were
+    # computed on.
     name: str = Field(primary_key=True)
     # The value; NULL when it was NaN (undefined, e.g. AUC on a slice with one class).
     value: float | None = Field(default=None, sa_type=Float)
@@ -322,10 +328,31 @@ class DriftResultRow(SQLModel, table=True):
     details_json: str = Field(sa_type=Text)
 
 
+# -- schema version 3 -------------------------------------------------------------------
+class RunWarningRow(SQLModel, table=True):
+    """Something a run noticed and went on with, e.g. a constant feature or a dropped slice."""
+
+    __tablename__ = "run_warnings"
+
+    # The run.
+    run_id: str = Field(primary_key=True, foreign_key="runs.id")
+    # 0-based order of the warning within the run.
+    position: int = Field(primary_key=True)
+    # The stage that noticed it, e.g. 'transform and validate', 'evaluate'.
+    stage: str
+    # What kind of warning: constant, all_null, infinite_values, id_like, prediction_like,
+    # many_categories, small_slice.
+    code: str
+    # The column of the user's data it is about; NULL when none.
+    column_name: str | None = None
+    # The warning as printed, one line.
+    message: str = Field(sa_type=Text)
+
+
 #: Tables of the current schema, parents before children (creation order).
 ALL_TABLES = (
     MetaRow, RunRow, DatasetRow, RunDatasetRow, ModelRow, MetricRow,
-    ColumnProfileRow, AliasRow, AliasHistoryRow, DriftCheckRow, DriftResultRow,
+    ColumnProfileRow, AliasRow, AliasHistoryRow, DriftCheckRow, DriftResultRow, RunWarningRow,
 )
 #: Tables added by schema version 2.
 V2_TABLES = ("column_profiles", "aliases", "alias_history", "drift_checks", "drift_results")

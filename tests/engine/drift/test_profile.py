@@ -254,6 +254,14 @@ def test_output_frame_per_task():
     assert P.output_frame(np.array([1.5, 2.5]), "regression").columns == ["prediction"]
 
 
+def test_a_float_target_names_its_outputs_without_a_trailing_zero():
+    binary = P.output_frame(np.array([0.2, 0.7]), "binary", [0.0, 1.0])
+    assert binary.columns == ["proba_1", "predicted_class"]
+    assert binary["predicted_class"].to_list() == ["0", "1"]
+    multi = P.output_frame(np.array([[0.6, 0.4, 0.0]]), "multiclass", [0.5, 1.0, 2.0])
+    assert multi.columns == ["proba_0.5", "proba_1", "proba_2", "predicted_class"]
+
+
 def test_output_profile():
     p = RNG.random(3000)
     prof = P.output_profile(p, "binary", [0, 1], seed=0)

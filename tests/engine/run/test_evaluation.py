@@ -8,7 +8,7 @@ import pytest
 
 from sklearn.metrics import accuracy_score, log_loss, mean_absolute_error, roc_auc_score
 
-from driftline.engine.run.evaluation import (CHECK_ROWS, PARALLEL_MIN_ROWS, evaluate, score_split,
+from driftline.engine.run.evaluation import (CHECK_ROWS, PARALLEL_MIN_ROWS, SLICE_ROWS, evaluate, score_split, small_slices,
                                train_scores)
 from driftline.engine.components.kinds.model import Model
 from driftline.plugins.metrics import AUC, MAE, Accuracy, LogLoss
@@ -91,7 +91,7 @@ def test_train_split_is_scored_on_its_seeded_sample_with_aligned_slices(train, k
                                  ["slice"], train_rows=600, seed=4)
     rows = hand_sample(N, 600, 4)
     assert np.array_equal(scores, expected(train)[rows])
-    got = {v.slice: v.value for v in values}
+    got = {v.slice: v.value for v in values if v.name == "mae"}
     assert got[""] == pytest.approx(mean_absolute_error(y[rows], expected(train)[rows]), abs=1e-12)
     for level in ("a", "b"):
         mask = train["slice"].to_numpy()[rows] == level
@@ -119,12 +119,30 @@ def test_metrics_overall_then_per_slice_in_order_and_exact(n):
     values = evaluate(metrics, "test", y, scores, "binary", {"g": groups})
     labels = ["", "g=<null>", "g=a", "g=b"]  # overall, then the categories sorted
     assert [(v.split, v.slice, v.name) for v in values] == [
-        ("test", label, name) for label in labels for name in metrics]
+        ("test", label, name) for label in labels for name in metrics] + [
+        ("test", label, SLICE_ROWS) for label in labels[1:]]
     masks = {"": np.ones(n, bool), "g=<null>": groups.is_null().to_numpy(),
              "g=a": (groups == "a").fill_null(False).to_numpy(),
              "g=b": (groups == "b").fill_null(False).to_numpy()}
-    for v in values:
+    sizes = {v.slice: v.value for v in values if v.name == SLICE_ROWS}
+    assert sizes == {label: float(masks[label].sum()) for label in labels[1:]}
+    for v in (v for v in values if v.name != SLICE_ROWS):
         yt, ys = y[masks[v.slice]], scores[masks[v.slice]]
         want = {"auc": roc_auc_score(yt, ys), "logloss": log_loss(yt, ys),
                 "accuracy": accuracy_score(yt, ys >= 0.5)}[v.name]
         assert v.value == pytest.approx(want, rel=1e-12, abs=1e-15), (v.slice, v.name)
+
+
+def test_slices_under_the_minimum_are_left_out_and_named():
+    y = np.array([0, 1] * 30)
+    scores = np.linspace(0.0, 1.0, 60)
+    grade = pl.Series("grade", ["A"] * 40 + ["B"] * 15 + ["C"] * 5)
+    values = evaluate({"auc": AUC()}, "test", y, scores, "binary", {"grade": grade}, min_rows=15)
+    assert {(v.slice, v.name) for v in values} == {
+        ("", "auc"), ("grade=A", "auc"), ("grade=B", "auc"),
+        ("grade=A", SLICE_ROWS), ("grade=B", SLICE_ROWS)}
+    part = pl.DataFrame({"grade": grade})
+    assert small_slices("test", part, ["grade"], 15) == [("grade=C", 5)]
+    assert small_slices("test", part, ["grade"], 41) == [("grade=A", 40), ("grade=B", 15),
+                                                         ("grade=C", 5)]
+    assert small_slices("test", part, [], 41) == []

@@ -85,13 +85,14 @@ def test_hand_built_version_1_store_is_read_as_is(db_path):
 
 def test_older_store_is_upgraded_in_place_keeping_its_data(db_path, monkeypatch, run_fields):
     _hand_built_v1(db_path)
-    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 3)
-    monkeypatch.setitem(migrations.STEPS, 3, _add_note_and_aliases)
+    nxt = migrations.SCHEMA_VERSION + 1
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", nxt)
+    monkeypatch.setitem(migrations.STEPS, nxt, _add_note_and_aliases)
 
     with LineageStore.open(f"sqlite:///{db_path}") as store:
         assert store.get_run(RUN_ID)["metrics"][0]["value"] == 0.75
         store.create_run(**run_fields())  # and it still takes new runs
-    assert _raw(db_path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("3",)]
+    assert _raw(db_path, "SELECT value FROM meta WHERE key = 'schema_version'") == [(str(nxt),)]
     assert "note" in [row[1] for row in _raw(db_path, "PRAGMA table_info(runs)")]
     assert _raw(db_path, "SELECT name FROM sqlite_master WHERE name = 'aliases_v2'") == [
         ("aliases_v2",)]
@@ -127,7 +128,8 @@ def test_hand_built_version_1_store_upgrades_to_version_2(db_path, tmp_path):
         assert store.resolve("production") == RUN_ID
         assert store.get_run("production")["aliases"] == ["production"]
         assert [c["id"] for c in store.list_drift_checks(RUN_ID)] == [check_id]
-    assert _raw(db_path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("2",)]
+    assert _raw(db_path, "SELECT value FROM meta WHERE key = 'schema_version'") == [
+        (str(migrations.SCHEMA_VERSION),)]
     assert _raw(db_path, "SELECT run_id, role, dataset_hash FROM run_datasets") == [
         (RUN_ID, "train", "aaaa")]
     assert _raw(db_path, "PRAGMA integrity_check") == [("ok",)]
@@ -147,7 +149,8 @@ def test_store_written_by_the_version_1_code_upgrades_keeping_everything(
     fields = run_fields()
     with monkeypatch.context() as v1:  # today's code, stopped at schema version 1
         v1.setattr(migrations, "SCHEMA_VERSION", 1)
-        v1.delitem(migrations.STEPS, 2)
+        for later in range(2, migrations.SCHEMA_VERSION + 1):
+            v1.delitem(migrations.STEPS, later)
         with LineageStore.open(url) as store:
             store.create_run(**fields)
             store.record_dataset(fields["id"], "train", **dataset_fields("ab" * 32))
@@ -170,7 +173,7 @@ def test_store_written_by_the_version_1_code_upgrades_keeping_everything(
             (fields["id"], {"test/auc": 0.625}, [])]
         store.set_alias("production", fields["id"])
         assert store.get_run("production")["id"] == fields["id"]
-    assert _raw(db_path, "SELECT value FROM meta") == [("2",)]
+    assert _raw(db_path, "SELECT value FROM meta") == [(str(migrations.SCHEMA_VERSION),)]
 
 
 def test_a_failing_upgrade_changes_nothing(db_path, monkeypatch):
@@ -180,17 +183,18 @@ def test_a_failing_upgrade_changes_nothing(db_path, monkeypatch):
         conn.exec_driver_sql("CREATE TABLE half_done (x INTEGER)")
         conn.exec_driver_sql("ALTER TABLE no_such_table ADD COLUMN y INTEGER")
 
-    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 3)
-    monkeypatch.setitem(migrations.STEPS, 3, broken_step)
+    nxt = migrations.SCHEMA_VERSION + 1
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", nxt)
+    monkeypatch.setitem(migrations.STEPS, nxt, broken_step)
     with pytest.raises(StoreError) as info:
         LineageStore.open(f"sqlite:///{db_path}")
     assert str(info.value).startswith(
         f"cannot create or upgrade the schema in lineage store sqlite:///{db_path}: "
         "no such table: no_such_table")
     assert _raw(db_path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("1",)]
-    # neither the broken step 3 nor the good step 2 before it left anything behind
+    # neither the broken last step nor the good steps before it left anything behind
     assert _raw(db_path, "SELECT name FROM sqlite_master WHERE name IN "
-                         "('half_done', 'aliases', 'column_profiles')") == []
+                         "('half_done', 'aliases', 'column_profiles', 'run_warnings')") == []
 
 
 def test_steps_are_idempotent_on_a_current_store(db_path, store, run_fields):
@@ -256,7 +260,7 @@ def test_new_store_has_the_documented_tables_and_indexes(db_path, store):
         db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert tables == {"meta", "runs", "datasets", "run_datasets", "models", "metrics",
                       "column_profiles", "aliases", "alias_history", "drift_checks",
-                      "drift_results"}
+                      "drift_results", "run_warnings"}
 
     def indexed(table: str) -> set[tuple[str, ...]]:
         found = set()
@@ -269,6 +273,7 @@ def test_new_store_has_the_documented_tables_and_indexes(db_path, store):
     assert {("run_id", "role"), ("dataset_hash",)} <= indexed("run_datasets")
     assert ("run_id", "split", "slice", "name") in indexed("metrics")
     assert ("hash",) in indexed("datasets")
+    assert ("run_id", "position") in indexed("run_warnings")
     assert ("run_id", "role", "column_name") in indexed("column_profiles")
     assert {("name",), ("run_id",)} <= indexed("aliases")
     assert ("name",) in indexed("alias_history")

@@ -86,7 +86,7 @@ def test_full_run_round_trips_through_get_run_and_list_runs(any_store, run_field
             {"split": "train", "slice": "", "name": "auc", "value": 0.9},
             {"split": "train", "slice": "", "name": "logloss", "value": 0.25},
         ],
-        "aliases": [], "has_profiles": False,
+        "aliases": [], "has_profiles": False, "warnings": [],
     }
     assert any_store.list_runs() == [{
         "id": fields["id"], "experiment": "loans", "status": "succeeded",
@@ -357,3 +357,25 @@ def test_default_store_url_points_at_runs_lineage_db(tmp_path):
     with LineageStore.open(url) as store:
         assert store.list_runs() == []
     assert (tmp_path / "runs" / "lineage.db").is_file()
+
+
+def test_warnings_keep_their_order_across_calls_and_refuse_malformed_ones(any_store, run_fields):
+    fields = run_fields()
+    any_store.create_run(**fields)
+    any_store.record_warnings(fields["id"], [
+        {"code": "constant", "column": "x", "message": "feature 'x' is constant",
+         "stage": "transform and validate"}])
+    any_store.record_warnings(fields["id"], [])  # nothing to add: no write
+    any_store.record_warnings(fields["id"], [
+        {"code": "small_slice", "message": "slice grade=G dropped", "stage": "evaluate"},
+        {"code": "all_null", "column": "y", "message": "feature 'y' is null"}])
+    assert any_store.get_run(fields["id"])["warnings"] == [
+        {"stage": "transform and validate", "code": "constant", "column": "x",
+         "message": "feature 'x' is constant"},
+        {"stage": "evaluate", "code": "small_slice", "column": None,
+         "message": "slice grade=G dropped"},
+        {"stage": "", "code": "all_null", "column": "y", "message": "feature 'y' is null"}]
+    with pytest.raises(ValueError, match="needs code and message"):
+        any_store.record_warnings(fields["id"], [{"code": "x", "colour": "red", "message": "m"}])
+    with pytest.raises(StoreError, match="no such run"):
+        any_store.record_warnings("0" * 32, [{"code": "x", "message": "m"}])
