@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(prog="driftline", description=(
         "Config-driven tabular ML pipelines with a lineage store. "
-        "`driftline run --help` shows the run's config groups and Hydra's flags."))
+        "`driftline run --help` shows the run's config groups and Hydra's flags; "
+        "`driftline plugins show [GROUP[/OPTION]]` every group's options and their parameters."))
     parser.add_argument("--version", action="version", version=f"driftline {__version__}")
     parser.add_argument(DEBUG_FLAG, action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

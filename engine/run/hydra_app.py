@@ -36,6 +36,11 @@ SWEEP_ID_ENV = "DRIFTLINE_SWEEP_ID"
 BASE_DIR_ENV = "DRIFTLINE_BASE_DIR"
 PARENT_RUN_ENV = "DRIFTLINE_PARENT_RUN_ID"
 
+#: The end of ``driftline run --help`` (Hydra's own footer, then where the options are described).
+HELP_FOOTER = ("Powered by Hydra (https://hydra.cc)\nUse --hydra-help to view Hydra specific help\n"
+               "The options of every group, with their parameters, defaults and meaning: "
+               "driftline plugins show [GROUP[/OPTION]] (e.g. driftline plugins show split/time)")
+
 #: What a failed job returns to Hydra: not a number, so Optuna marks the trial failed and goes
 #: on (a NaN ends the whole study in hydra-optuna-sweeper 1.3; see driftline.engine.run.sweeps.objective_value).
 FAILED_JOB_VALUE = None
@@ -80,6 +85,8 @@ def run_app(args: list[str], project: Project, registry: Registry,
     now = dt.datetime.now()
     stamp = now.strftime("%Y-%m-%d"), now.strftime("%H%M%S")
     extra = [f"hydra.searchpath=[{','.join(searchpath)}]", "hydra.job.name=driftline"]
+    if parsed.help:
+        extra.append(f"hydra.help.footer='{HELP_FOOTER}'")
     runs = project.runs_dir.as_posix()
     if parsed.multirun:
         sweep_id = new_run_id()
