@@ -68,15 +68,23 @@ def check_composition(conf_dir: str, searchpath: list[str], overrides: list[str]
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
-    from driftline.engine.config.composition_errors import dotted_keys, translate_compose_error
+    from driftline.engine.config.composition_errors import (
+        dotted_keys,
+        group_choices,
+        translate_compose_error,
+    )
 
     extra = [f"hydra.searchpath=[{','.join(searchpath)}]"]
     with compose_api(conf_dir):
         try:
             return compose(PRIMARY_CONFIG_NAME, overrides=[*overrides, *extra])
         except (HydraException, OmegaConfBaseException) as exc:
-            def known() -> list[str]:
-                base = compose(PRIMARY_CONFIG_NAME, overrides=extra)
+            def known() -> list[str]:  # with the user's group choices (data=csv) if they compose
+                try:
+                    base = compose(PRIMARY_CONFIG_NAME, overrides=[*group_choices(overrides),
+                                                                   *extra])
+                except (HydraException, OmegaConfBaseException):
+                    base = compose(PRIMARY_CONFIG_NAME, overrides=extra)
                 return dotted_keys(OmegaConf.to_container(base, resolve=False))
             raise translate_compose_error(exc, overrides, known) from exc
 

@@ -29,16 +29,31 @@ def translate_compose_error(exc: BaseException, overrides: list[str],
             f"{did_you_mean(option, available)}",
             key=group, options=available)
     if m := _CANNOT_OVERRIDE.search(text):
-        key = m.group(1)
-        parent, _, leaf = key.rpartition(".")
-        siblings = [k[len(parent) + 1:] if parent else k for k in known_keys()
+        given = m.group(1)
+        override = _override_for(given, overrides)
+        # `key={a: 1}` merges into the mapping at key: the unknown key is key.a.
+        cause = _MISSING_KEY.search(str(exc.__cause__ or ""))
+        key = cause.group(1) if cause and cause.group(1).startswith(given) else given
+        known = list(known_keys())
+        parts = key.split(".")
+        # The first part of the key that does not exist names the mistake (nosuch in
+        # nosuch.key); what its parent holds is the useful list.
+        depth = next((i for i in range(len(parts)) if ".".join(parts[:i + 1]) not in known),
+                     len(parts) - 1)
+        parent, leaf = ".".join(parts[:depth]), parts[depth]
+        siblings = [k[len(parent) + 1:] if parent else k for k in known
                     if k.rpartition(".")[0] == parent]
         hint = did_you_mean(leaf, siblings).replace(" Available:", f" Keys of '{parent}':"
                                                      if parent else " Top-level keys:")
-        return ConfigError(
-            f"unknown config key '{key}' ({_override_for(key, overrides)}).{hint}"
-            f" To add a new key on purpose use +{key}=...",
-            key=key, options=siblings)
+        # A new key is only taken by a mapping that is open to any key: an empty one such
+        # as data.schema_overrides or transforms. The run config and component parameters
+        # refuse keys they do not declare, so `+` would only move the error.
+        if parent and parent in known and not siblings:
+            value = override.split("=", 1)[1] if override and "=" in override else "..."
+            hint += f" To add a new key on purpose use +{given}={value}"
+        return ConfigError(f"unknown config key '{key}' ({override or 'in the config files'})."
+                           f"{hint}",
+                           key=key, options=siblings)
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     return ConfigError(f"invalid config or override: {first}")
 
@@ -61,6 +76,13 @@ def _override_for(key: str, overrides: list[str]) -> str | None:
         if o.lstrip("+~").split("=", 1)[0] == key:
             return f"override: {o}"
     return None
+
+
+def group_choices(overrides: list[str]) -> list[str]:
+    """The overrides that choose a config group option (``data=csv``, ``hydra/launcher=x``):
+    what the keys offered by "did you mean" depend on."""
+    return [o for o in overrides if "=" in o and not o.startswith(("+", "~"))
+            and "." not in o.split("=", 1)[0]]
 
 
 def dotted_keys(node: Any, prefix: str = "") -> list[str]:

@@ -151,7 +151,11 @@ def _run_single(conf_dir: str, overrides: list[str], user_overrides: list[str]) 
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
-    from driftline.engine.config.composition_errors import dotted_keys, translate_compose_error
+    from driftline.engine.config.composition_errors import (
+        dotted_keys,
+        group_choices,
+        translate_compose_error,
+    )
 
     version.setbase(HYDRA_VERSION_BASE)
     search_path = create_automatic_config_search_path(__file__, None, conf_dir)
@@ -164,8 +168,12 @@ def _run_single(conf_dir: str, overrides: list[str], user_overrides: list[str]) 
         try:
             cfg = compose(overrides, True)
         except (HydraException, OmegaConfBaseException) as exc:
-            def known() -> list[str]:
-                base = compose([o for o in overrides if o not in user_overrides], False)
+            def known() -> list[str]:  # with the user's group choices (data=csv) if they compose
+                ours = [o for o in overrides if o not in user_overrides]
+                try:
+                    base = compose([*ours, *group_choices(user_overrides)], False)
+                except (HydraException, OmegaConfBaseException):
+                    base = compose(ours, False)
                 return dotted_keys(OmegaConf.to_container(base, resolve=False))
             raise translate_compose_error(exc, user_overrides, known) from exc
         if cfg.hydra.mode == RunMode.MULTIRUN:
@@ -238,7 +246,7 @@ def _job(cfg: Any) -> float | None:
     from omegaconf.errors import OmegaConfBaseException
 
     from driftline.engine.config.composition_errors import translate_resolve_error
-    from driftline.engine.run.pipeline import RunRequest, execute_run
+    from driftline.engine.run.pipeline import NOT_RECORDED, RunRequest, execute_run
     from driftline.engine.config.project import find_project
     from driftline.engine.run.summary import print_run_summary
 
@@ -267,6 +275,7 @@ def _job(cfg: Any) -> float | None:
 
             traceback.print_exc()
         print(f"driftline: error: {exc}", file=sys.stderr)
+        _remove_unrecorded_run_dir(Path(hc.runtime.output_dir))
         return FAILED_JOB_VALUE
     _STATE.outcomes.append(outcome)
     if outcome.error is not None and os.environ.get("DRIFTLINE_DEBUG"):
@@ -276,7 +285,11 @@ def _job(cfg: Any) -> float | None:
     print_run_summary(outcome)
     if outcome.error is not None:
         _STATE.errors.append(outcome.error)
-        log.error("run %s %s: %s", outcome.run_id[:12], outcome.status, outcome.error)
+        # Into the run's log file only: the terminal has the error line already.
+        log.error("run %s %s: %s", outcome.run_id[:12], outcome.status, outcome.error,
+                  extra={FILE_ONLY: True})
+        if outcome.status == NOT_RECORDED:
+            _remove_unrecorded_run_dir(request.run_dir)
         return FAILED_JOB_VALUE
     from driftline.engine.run.sweeps import objective_value
 
@@ -294,10 +307,35 @@ def _threads_per_job(launcher: Any) -> int | None:
 
 
 def _plain_console_logging() -> None:
-    """Stage lines on the terminal without Hydra's timestamp prefix (the log file keeps it)."""
+    """Stage lines on the terminal without Hydra's timestamp prefix (the log file keeps it);
+    records marked ``FILE_ONLY`` stay off the terminal."""
     for handler in logging.getLogger().handlers:
         if type(handler) is logging.StreamHandler:
             handler.setFormatter(logging.Formatter("%(message)s"))
+            if not any(isinstance(f, _NotFileOnly) for f in handler.filters):
+                handler.addFilter(_NotFileOnly())
+
+
+#: ``extra`` key of a log record meant for the run's log file, not the terminal.
+FILE_ONLY = "driftline_file_only"
+
+
+class _NotFileOnly(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, FILE_ONLY, False)
+
+
+def _remove_unrecorded_run_dir(run_dir: Path) -> None:
+    """Remove the folder Hydra made for a run that was never recorded, if it holds only
+    what Hydra and the log put there (nothing of the user's is ever removed)."""
+    import shutil
+
+    try:
+        left = {p.name for p in run_dir.iterdir()}
+    except OSError:
+        return
+    if left <= {".hydra", "driftline.log"}:
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def _exit_code(multirun: bool) -> int:

@@ -3,9 +3,10 @@
 Every stage is recorded in the lineage store as it completes.  Hashing the split parts
 and profiling the train part (the drift baseline) run beside training, in the moments it
 leaves the cores idle (:mod:`driftline.engine.run.background`); they are recorded when training ends,
-also when it failed.  The run is recorded as ``running`` first and finished as
-``succeeded`` only after everything else is written; any error finishes it as ``failed``
-with the error, so nothing is ever half-recorded as done.
+also when it failed.  The run is recorded as ``running`` once its config is known to hold together (every
+component built; a mistake found before that records nothing) and finished as
+``succeeded`` only after everything else is written; any later error finishes it as
+``failed`` with the error, so nothing is ever half-recorded as done.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from driftline.engine.components.registry import Registry
 
 log = logging.getLogger("driftline")
 
+#: Status of an outcome whose run was never recorded: the config failed before any data
+#: was read (a type error, an unknown component), so there is nothing to look up later.
+NOT_RECORDED = "not recorded"
 STAGES = ("load data", "transform and validate", "split", "train", "evaluate", "record")
 #: Timing key of the work done beside training (``RunOutcome.background_timings``).
 BESIDE_TRAINING = "hash parts and profile train (beside training)"
@@ -85,17 +89,26 @@ def execute_run(req: RunRequest) -> RunOutcome:
 
     store_url = req.project.store_url((req.config.get("store") or {}).get("url"))
     store = LineageStore.open(store_url)
-    try:
+    outcome = RunOutcome(req.run_id, NOT_RECORDED, req.run_dir)
+
+    def record_start() -> None:
         _record_start(store, req)
-        outcome = RunOutcome(req.run_id, "running", req.run_dir)
+        outcome.status = "running"
+
+    try:
         try:
-            _run_stages(store, req, outcome)
+            _run_stages(store, req, outcome, record_start)
             outcome.status = "succeeded"
             store.finish_run(req.run_id, "succeeded", summary=_summary(outcome))
         except KeyboardInterrupt as exc:
-            outcome.status, outcome.error = "interrupted", exc
-            store.finish_run(req.run_id, "interrupted", error="interrupted by the user")
-        except Exception as exc:  # recorded, then reported by the caller
+            recorded = outcome.status != NOT_RECORDED
+            outcome.status, outcome.error = "interrupted" if recorded else NOT_RECORDED, exc
+            if recorded:
+                store.finish_run(req.run_id, "interrupted", error="interrupted by the user")
+        except Exception as exc:  # recorded (once the run is), then reported by the caller
+            if outcome.status == NOT_RECORDED:
+                outcome.error = exc  # a config mistake found before any data was read
+                return outcome
             outcome.status, outcome.error = "failed", exc
             message = str(exc) if isinstance(exc, DriftlineError) else f"{type(exc).__name__}: {exc}"
             store.finish_run(req.run_id, "failed", error=message)
@@ -139,7 +152,8 @@ def _plugin_distributions(req: RunRequest) -> list[str]:
     return [d for d in used if not d.startswith("<")]
 
 
-def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
+def _run_stages(store: Any, req: RunRequest, out: RunOutcome,
+                record_start: Any) -> None:
     from driftline.engine.run.background import Background
     from driftline.engine.lineage.datahash import HASH_SCHEME, FrameHash
     from driftline.engine.drift.settings import DriftSettings
@@ -194,6 +208,8 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
         metrics = build_metrics(reg, conf.task, getattr(conf.metrics, conf.task))
         primary = primary_metric(conf.task, conf.metrics.primary, metrics)
         DriftSettings.from_config(conf.drift)  # a drift setting mistake fails now, not later
+        # The config holds together: from here on the run is recorded, also when it fails.
+        record_start()
 
         with reporter.stage("load data"):
             raw, source_digest, seconds = loading.result()
@@ -206,8 +222,10 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome) -> None:
                     f"was {req.expected_source_hash[:12]}, now {source_hash[:12]} "
                     f"({_describe(source)}). Restore the data, or rerun with "
                     f"--allow-data-change.")
-            log.info("    %d rows x %d columns, data hash %s", raw.height, raw.width,
-                     source_hash[:12])
+            # The stage's own time is only the wait left once the components were built.
+            log.info("    %d rows x %d columns, data hash %s (read and hashed in %.2fs, "
+                     "beside building the components)", raw.height, raw.width,
+                     source_hash[:12], seconds)
 
     with reporter.stage("transform and validate"):
         inputs = (label_inputs(apply_transforms(raw.lazy(), transforms, ctx), label_transforms,

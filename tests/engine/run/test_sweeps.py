@@ -157,7 +157,7 @@ def test_unknown_sweeper_key_lists_its_siblings():
     message = str(info.value)
     assert message.startswith("unknown config key 'hydra.sweeper.n_trial' (override: "
                               "hydra.sweeper.n_trial=3). Did you mean: n_trials? ")
-    assert "direction" in message and message.endswith("use +hydra.sweeper.n_trial=...")
+    assert "direction" in message and "+hydra" not in message  # the sweeper takes no new keys
 
 
 def test_missing_optuna_sweeper_says_how_to_install(monkeypatch):
