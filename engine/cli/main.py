@@ -88,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         print(f"driftline: error: {exc}", file=sys.stderr)
-        return ExitCode.USAGE_ERROR if exc.user_error else ExitCode.INTERNAL_ERROR
+        code = ExitCode.USAGE_ERROR if exc.user_error else ExitCode.INTERNAL_ERROR
+        _json_error(args, str(exc), code, type(exc).__name__)
+        return code
     except KeyboardInterrupt:
         print("driftline: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
@@ -99,7 +101,22 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         print(f"driftline: internal error: {type(exc).__name__}: {exc} "
               f"(rerun with --debug for the traceback)", file=sys.stderr)
+        _json_error(args, f"internal error: {type(exc).__name__}: {exc}",
+                    ExitCode.INTERNAL_ERROR, "InternalError")
         return ExitCode.INTERNAL_ERROR
+
+
+def _json_error(args: list[str], message: str, code: int, kind: str) -> None:
+    """With ``--json``, an error is a JSON object on stdout too, so a script that parses the
+    output gets ``{"error": {...}}`` instead of nothing (the line on stderr stays)."""
+    if "--json" not in args:
+        return
+    import json
+
+    try:
+        print(json.dumps({"error": {"message": message, "type": kind, "exit_code": int(code)}}))
+    except (BrokenPipeError, ValueError):
+        pass
 
 
 def entry() -> None:

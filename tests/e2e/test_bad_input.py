@@ -129,3 +129,16 @@ def test_a_config_mistake_is_reported_before_a_data_error(cli, tmp_path):
     store = tmp_path / "runs" / "lineage.db"
     assert store_rows(store, "select status from runs") == []
     assert store_rows(store, "select count(*) from run_datasets") in ([], [(0,)])
+
+
+@pytest.mark.parametrize("args", [["show", "ffffffff"], ["runs", "--sort", "test/nope"],
+                                  ["drift", "nosuch.parquet"], ["lineage", "nosuch.csv"]])
+def test_json_output_of_an_error_is_a_json_error_object(cli, args):
+    assert cli("run", *QUICK, "data.rows=500").returncode == 0
+    out = cli(*args, "--json")
+    assert out.returncode == 2
+    import json
+
+    error = json.loads(out.stdout)["error"]
+    assert error["exit_code"] == 2 and error["type"].endswith("Error")
+    assert out.stderr.strip() == f"driftline: error: {error['message']}"
