@@ -1,4 +1,8 @@
-"""``driftline data synthetic``: batches with known drift, written atomically; bad input exits 2."""
+"""``driftline data synthetic``: batches with known drift, written atomically; bad input exits 2.
+
+``driftline schema infer``: read options (``--null-values``, ``data.KEY=VALUE``), no exact
+range for id and year columns, and a later batch passing the written schema.
+"""
 
 from __future__ import annotations
 
@@ -137,3 +141,145 @@ def test_data_without_subcommand_is_a_usage_error(cli):
     out = cli("data")
     assert out.returncode == 2
     assert "required: SUBCOMMAND" in out.stderr
+
+
+# -- driftline schema infer ---------------------------------------------------------------
+def _loans_csv(path, first_id: int, first_year: int, seed: int) -> pl.DataFrame:
+    """A CSV batch: an id, a year, integers with NA, a measured float and a category."""
+    rng = np.random.default_rng(seed)
+    n = 500
+    frame = pl.DataFrame({
+        "id": np.arange(first_id, first_id + n),
+        "origination_year": first_year + np.sort(rng.integers(0, 2, n)),
+        "open_accounts": pl.Series(rng.integers(0, 20, n)).set(pl.Series(rng.random(n) < 0.2),
+                                                              None),
+        "amount": np.round(rng.uniform(100, 900, n), 2),
+        "grade": np.array(list("ABC"))[rng.integers(0, 3, n)],
+    })
+    frame.write_csv(path, null_value="NA")
+    return frame
+
+
+@pytest.fixture(scope="module")
+def inferred(tmp_path_factory):
+    from tests.e2e.conftest import Cli
+
+    folder = tmp_path_factory.mktemp("infer")
+    first = _loans_csv(folder / "first.csv", 1, 2019, seed=1)
+    out = Cli(folder)("schema", "infer", "first.csv", "--null-values", "NA")
+    assert out.returncode == 0, out.stderr
+    return folder, first, out
+
+
+def _yaml_schema(text):
+    from omegaconf import OmegaConf
+
+    from driftline.engine import Registry
+    from driftline.plugins.schemas import YamlSchema
+
+    node = OmegaConf.to_container(OmegaConf.create(text), resolve=True)
+    reg = Registry()
+    reg.add("schema", "yaml", YamlSchema)
+    return node, reg.create("schema", node, where="schema").build()
+
+
+def _read(path):
+    from driftline.engine import Registry
+    from driftline.engine.data.files import read_data_file
+
+    return read_data_file(Registry.from_environment(), str(path), overrides={"null_values": ["NA"]})
+
+
+def test_schema_infer_reads_na_as_null_and_leaves_ids_and_years_open(inferred):
+    _, first, out = inferred
+    assert out.stdout.splitlines()[0] == ("# Schema inferred by driftline from first.csv "
+                                          "(500 rows; read with data.null_values=[NA]).")
+    node, _ = _yaml_schema(out.stdout)
+    cols = node["columns"]
+    assert cols["open_accounts"]["dtype"] == "Int64" and cols["open_accounts"]["nullable"] is True
+    assert cols["id"] == {"dtype": "Int64", "nullable": False}
+    assert cols["origination_year"] == {"dtype": "Int64", "nullable": False}
+    assert cols["amount"]["checks"] == {"in_range": {"min": first["amount"].min(),
+                                                     "max": first["amount"].max()}}
+    assert cols["grade"]["checks"] == {"isin": ["A", "B", "C"]}
+    lines = out.stdout.splitlines()
+    assert "identifier" in lines[lines.index("  id:") - 1]
+    assert "calendar year" in " ".join(lines[lines.index("  origination_year:") - 2:
+                                             lines.index("  origination_year:")])
+
+
+def test_without_null_values_na_integers_are_text_and_the_yaml_says_why(inferred):
+    from tests.e2e.conftest import Cli
+
+    folder, _, _ = inferred
+    out = Cli(folder)("schema", "infer", "first.csv")
+    assert out.returncode == 0, out.stderr
+    node, _ = _yaml_schema(out.stdout)
+    assert node["columns"]["open_accounts"]["dtype"] == "String"
+    lines = out.stdout.splitlines()
+    at = lines.index("  open_accounts:")
+    hint = " ".join(line.strip("# ") for line in lines[at - 2:at])
+    assert "values are numbers, the others 'NA'" in hint and "--null-values" in hint
+
+
+def test_a_later_batch_with_new_ids_and_years_passes_the_inferred_schema(inferred):
+    import pandera.errors as pe
+
+    folder, first, out = inferred
+    _, schema = _yaml_schema(out.stdout)
+    _loans_csv(folder / "later.csv", 10_000, 2025, seed=2)
+    later = _read(folder / "later.csv").with_columns(
+        pl.col("amount").clip(first["amount"].min(), first["amount"].max()),
+        pl.col("open_accounts").clip(first["open_accounts"].min(), first["open_accounts"].max()))
+    assert schema.validate(later, lazy=True).equals(later)
+    with pytest.raises(pe.SchemaErrors):  # the measured range still holds
+        schema.validate(later.with_columns(pl.col("amount") * 10), lazy=True)
+
+
+def test_schema_infer_takes_read_overrides_like_drift(inferred):
+    from tests.e2e.conftest import Cli
+
+    folder, _, by_option = inferred
+    (folder / "semi.csv").write_text((folder / "first.csv").read_text().replace(",", ";"))
+    out = Cli(folder)("schema", "infer", "semi.csv", "--max-categories", "2", "data.separator=';'",
+                      "data.null_values=[NA]")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0] == ("# Schema inferred by driftline from semi.csv (500 "
+                                          "rows; read with data.separator=';' "
+                                          "data.null_values=[NA]).")
+    node, _ = _yaml_schema(out.stdout)
+    expected, _ = _yaml_schema(by_option.stdout)
+    del expected["columns"]["grade"]["checks"]  # three grades, more than --max-categories 2
+    assert node == expected
+
+
+@pytest.mark.parametrize("args, expected", [
+    pytest.param(["first.csv", "--null-values", ","], "--null-values needs at least one value",
+                 id="empty-null-values"),
+    pytest.param(["x.parquet", "--null-values", "NA"], "--null-values does not apply to "
+                 "x.parquet: the parquet source that reads it has no null_values setting",
+                 id="null-values-on-parquet"),
+    pytest.param(["missing.csv", "--null-values", "NA"], "no file missing.csv",
+                 id="missing-file"),
+    pytest.param(["first.csv", "--max-categories", "-1"], "--max-categories must be 0 or more",
+                 id="negative-max-categories"),
+    pytest.param(["first.csv", "--max-categories", "many"],
+                 "argument --max-categories: invalid int value", id="max-categories-not-a-number"),
+    pytest.param(["first.csv", "data.null_values=NA"], "wrong type for DATA.null_values",
+                 id="null-values-not-a-list"),
+    pytest.param(["first.csv", "data.nul_values=[NA]"], "Did you mean: null_values?",
+                 id="unknown-read-setting"),
+    pytest.param(["first.csv", "model.x=1"], "'model.x=1' is not a read setting",
+                 id="not-a-read-setting"),
+])
+def test_schema_infer_bad_input_is_one_line_and_exit_2(inferred, args, expected):
+    from tests.e2e.conftest import Cli
+
+    folder, first, _ = inferred
+    first.write_parquet(folder / "x.parquet")
+    out = Cli(folder)("schema", "infer", *args)
+    assert out.returncode == 2, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("driftline: error: "), out.stderr
+    assert expected in lines[0]
+    assert out.stdout == ""
