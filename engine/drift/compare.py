@@ -70,6 +70,9 @@ if TYPE_CHECKING:
 MAX_NAMED = 10
 #: Coarse plot bins of a numeric column: the quantile levels 0, 0.025, ..., 1 (40 bins).
 PLOT_LEVELS = tuple(i / 40 for i in range(41))
+#: An integer column with at most this many distinct grid values is binned at every one of
+#: them (each value its own bin), so the report can draw a bar per value.
+PLOT_VALUES = 30
 
 
 # -- checking the input -------------------------------------------------------------------
@@ -344,7 +347,12 @@ def _named(names: Sequence[str]) -> str:
 
 # -- plot data ----------------------------------------------------------------------------
 def plot_distribution(ref: ColumnProfile, cur: CurrentView) -> dict[str, Any]:
-    """Reference and batch shares on common bins, as driftline.engine.drift.report_html draws them."""
+    """Reference and batch shares on common bins, as driftline.engine.drift.report_svg draws them.
+
+    Numeric bins are (-inf, p0), [p0, p1], (p1, p2], ..., (pK, inf) at coarse reference
+    quantiles.  An integer column (integer or boolean dtype) is marked ``"integer": True``
+    and binned on integers instead (see :func:`_integer_edges`), at every distinct grid
+    value when it has at most :data:`PLOT_VALUES` of them."""
     if ref.kind == "categorical":
         labels = [_label(b) for b in cur.bins]
         return {"type": "categorical", "categories": labels,
@@ -358,9 +366,31 @@ def plot_distribution(ref: ColumnProfile, cur: CurrentView) -> dict[str, Any]:
     at = np.searchsorted(grid.points, coarse)
     lows = [float(v) for v in (ref.min, cur.min) if v is not None]
     highs = [float(v) for v in (ref.max, cur.max) if v is not None]
-    return {"type": "numeric", "edges": [-math.inf, *(float(v) for v in coarse), math.inf],
-            "ref": _shares_on(grid, at), "cur": _shares_on(cur.grid, at),
-            "min": min(lows) if lows else None, "max": max(highs) if highs else None}
+    out = {"type": "numeric", "edges": [-math.inf, *(float(v) for v in coarse), math.inf],
+           "ref": _shares_on(grid, at), "cur": _shares_on(cur.grid, at),
+           "min": min(lows) if lows else None, "max": max(highs) if highs else None}
+    if ref.dtype.startswith(("Int", "UInt")) or ref.dtype == "Boolean":
+        if len(grid.points) <= PLOT_VALUES:
+            at = np.arange(len(grid.points))
+        edges = _integer_edges(grid.points[at])
+        out.update(integer=True, edges=[-math.inf, *edges.tolist(), math.inf],
+                   ref=_integer_shares(grid, at, edges), cur=_integer_shares(cur.grid, at, edges))
+    return out
+
+
+def _integer_edges(points: np.ndarray) -> np.ndarray:
+    """Integer bin edges around grid points of an integer column: bin (e[i], e[i+1]] holds
+    the integers e[i] + 1 .. e[i+1], and every integer grid point is a bin of its own."""
+    return np.unique(np.concatenate([np.floor(points), np.ceil(points) - 1]))
+
+
+def _integer_shares(grid: stats.GridCdf, at: np.ndarray, edges: np.ndarray) -> list[float]:
+    """Shares in (-inf, e0], (e0, e1], ..., (eK, inf) of an integer column, from the exact
+    counts at its grid points: share <= floor(p) is le(p), share <= ceil(p) - 1 is lt(p)."""
+    cum = dict(zip(np.ceil(grid.points[at]) - 1, grid.lt[at]))
+    cum.update(zip(np.floor(grid.points[at]), grid.le[at]))
+    shares = np.diff([0.0, *(cum[e] for e in edges), 1.0])
+    return [float(v) for v in np.clip(shares, 0.0, 1.0)]
 
 
 def _shares_on(grid: stats.GridCdf, at: np.ndarray) -> list[float]:

@@ -15,10 +15,17 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import math
+
 import numpy as np
+import polars as pl
 import pytest
 
-from driftline.engine.drift.report_html import MAX_CATEGORY_BARS, render_html, write_html
+from driftline.engine.drift.compare import plot_distribution
+from driftline.engine.drift.profile import profile_frame
+from driftline.engine.drift.report_html import OUTPUT_REFERENCE, render_html, write_html
+from driftline.engine.drift.report_svg import MAX_CATEGORY_BARS
+from driftline.engine.drift.view import view_frame
 from driftline.engine.errors import UsageError
 
 NASTY = 'x<img src=q onerror="alert(1)">&\'y'
@@ -46,7 +53,7 @@ def numeric_dist(ref: np.ndarray, cur: np.ndarray, bins: int = 10, open_ends: bo
 
 
 def sample_report() -> tuple[dict, dict]:
-    """12 feature columns (3 drifted, listed in severity order: not drifted-first) + output."""
+    """13 feature columns (3 drifted, listed in severity order: not drifted-first) + output."""
     rng = np.random.default_rng(5)
     cols, dists = [], {}
     for i in range(8):
@@ -59,6 +66,9 @@ def sample_report() -> tuple[dict, dict]:
     dists["constant_like"] = {"type": "numeric", "edges": [-np.inf, 3.0, np.inf],
                               "ref": [0.0, 1.0], "cur": [0.1, 0.9]}
     cols.append(result("constant_like", "numeric", False))
+    dists["term"] = {"type": "numeric", "integer": True, "edges": [-np.inf, 35, 36, 59, 60, np.inf],
+                     "ref": [0.0, 0.7, 0.0, 0.3, 0.0], "cur": [0.0, 0.5, 0.0, 0.45, 0.05]}
+    cols.append(result("term", "numeric", False))
     dists["grade"] = {"type": "categorical", "categories": ["A", "B", NASTY_CATEGORY, "D"],
                       "ref": [0.4, 0.3, 0.2, 0.1], "cur": [0.25, 0.25, 0.25, 0.25]}
     cols.insert(0, result("grade", "categorical", True))
@@ -154,23 +164,159 @@ def test_numeric_plot_heights_are_densities_on_a_value_axis():
     assert np.allclose(scale, scale[0], rtol=5e-3)
 
 
-@pytest.mark.parametrize("edges, dist_range, expected", [
-    pytest.param([-np.inf, 0.0, 1.0, 3.0, np.inf], {}, [-1.0, 0.0, 1.0, 3.0, 5.0],
-                 id="open-ends-neighbour-width"),
-    pytest.param([None, 0.0, 1.0, 3.0, None], {}, [-1.0, 0.0, 1.0, 3.0, 5.0],
-                 id="open-ends-as-null"),
-    pytest.param([-np.inf, 0.0, 1.0, 3.0, np.inf], {"min": -4.0, "max": 9.0},
-                 [-4.0, 0.0, 1.0, 3.0, 9.0], id="open-ends-at-range"),
+@pytest.mark.parametrize("edges", [
+    pytest.param([-np.inf, 0.0, 1.0, 3.0, np.inf], id="open-ends-infinite"),
+    pytest.param([None, 0.0, 1.0, 3.0, None], id="open-ends-as-null"),
 ])
-def test_open_outer_bins_are_placed_on_the_value_axis(edges, dist_range, expected):
-    dist = {"type": "numeric", "edges": edges, "ref": [0.25] * 4, "cur": [0.25] * 4, **dist_range}
+def test_open_outer_bins_are_overflow_bands_not_axis(edges):
+    dist = {"type": "numeric", "edges": edges, "ref": [0.25] * 4, "cur": [0.1, 0.3, 0.3, 0.3],
+            "min": -400.0, "max": 9000.0}
     report = {"drifted": False, "columns": [result("x", "numeric", False)], "settings": SETTINGS}
     (plot,) = svgs(render_html(report, {"x": dist}, title="t"))
     pts = path_points(marks(plot, "ref")[0].get("d"))
-    xs = np.array([pts[0][0]] + [pts[2 + 2 * i][0] for i in range(4)])
-    want = np.array(expected)
-    assert np.allclose((xs - xs[0]) / (xs[-1] - xs[0]), (want - want[0]) / (want[-1] - want[0]),
-                       atol=2e-3)
+    xs = np.array([pts[0][0]] + [pts[2 + 2 * i][0] for i in range(2)])
+    # Only the finite bins [0, 1], [1, 3] are on the axis, at their value positions.
+    assert len(pts) == 1 + 2 * 2 + 1  # move, two flat tops, down
+    assert np.allclose((xs - xs[0]) / (xs[-1] - xs[0]), [0, 1 / 3, 1], atol=2e-3)
+    ticks = [float(t.text) for t in plot.iter("text") if t.get("class") is None
+             and re.fullmatch(r"-?[\d.]+", t.text or "")]
+    assert ticks and min(ticks) >= 0 and max(ticks) <= 3  # the range -400 .. 9000 is not drawn
+    bands = [el for el in plot.iter() if el.get("class") == "band"]
+    assert len(bands) == 2
+    texts = [t.text for t in plot.iter("text")]
+    assert {"below", "above", "\u2264 0", "> 3", "25.0%", "10.0%", "30.0%"} <= set(texts)
+    tips = [t.text for t in plot.iter("title")]
+    assert any("lowest -400" in t for t in tips) and any("highest 9000" in t for t in tips)
+
+
+def real_distributions(ref: dict, cur: dict) -> dict:
+    """Distributions as a drift check makes them: profiled, counted, binned for the plot."""
+    reference = profile_frame(pl.DataFrame(ref), seed=0)
+    views = view_frame(pl.DataFrame(cur), reference)
+    return {name: plot_distribution(reference[name], views[name]) for name in reference}
+
+
+def page_of(dists: dict, section: str = "columns") -> dict[str, ET.Element]:
+    """Each column's plot on a page with one section of those columns."""
+    cols = [result(name, "numeric", False) for name in dists]
+    report = {"drifted": False, "settings": SETTINGS, "reference": "train",
+              "columns": cols if section == "columns" else [],
+              "output": {"drifted": False, "columns": cols} if section == "output" else None}
+    return {p.get("data-column"): p for p in svgs(render_html(report, dists, title="t"))}
+
+
+def texts(plot: ET.Element, cls: str | None = None) -> list[str]:
+    return [t.text or "" for t in plot.iter("text") if t.get("class") == cls]
+
+
+def x_ticks(plot: ET.Element) -> list[tuple[float, float]]:
+    """(value, x) of the x tick labels (unclassed texts that are numbers)."""
+    out = []
+    for t in plot.iter("text"):
+        value = (t.text or "").replace("k", "e3").replace("M", "e6")
+        if t.get("class") is None and re.fullmatch(r"-?[\d.]+(e-?\d+)?", value):
+            out.append((float(value), float(t.get("x"))))
+    return out
+
+
+def test_heavy_tail_does_not_stretch_the_axis():
+    rng = np.random.default_rng(3)
+    ref = np.concatenate([rng.lognormal(10, 0.4, 20_000), [5e6, 8e6]])
+    cur = np.concatenate([rng.lognormal(10.1, 0.4, 5_000), [9e6]])
+    dist = real_distributions({"income": ref}, {"income": cur})["income"]
+    plot = page_of({"income": dist})["income"]
+    ticks = [v for v, _ in x_ticks(plot)]
+    assert max(ticks) < 1e5 < 8e6 == max(e for e in dist["edges"] if np.isfinite(e))
+    # The tail beyond the axis is a marked band with its shares (2.5% of the reference: the
+    # outer bin of the profile's 40 quantile bins).
+    assert "above" in texts(plot, "band-title") and "2.5%" in texts(plot, "ref-t")
+    assert any("highest 9e+06" in (t.text or "") for t in plot.iter("title"))
+
+
+def test_numeric_plots_have_y_ticks_and_say_what_y_is():
+    rng = np.random.default_rng(4)
+    x = rng.normal(100, 10, 5000)
+    plots = page_of(real_distributions({"x": x, "n": rng.integers(0, 3, 5000)},
+                                       {"x": x + 5, "n": rng.integers(0, 3, 5000)}))
+    # Bins about 0.6 wide: the density is given per 0.1.
+    for name, title in (("x", "% of rows per 0.1"), ("n", "% of rows")):
+        ticks = texts(plots[name], "y-tick")
+        assert len(ticks) >= 3 and all(t.endswith("%") for t in ticks), (name, ticks)
+        assert texts(plots[name], "y-title") == [title]
+    # The ticks are on the scale of the drawn heights: the normal's peak is 0.4% per 0.1.
+    plot = plots["x"]
+    ticks = [(float(t.text.rstrip("%")), float(t.get("y"))) for t in plot.iter("text")
+             if t.get("class") == "y-tick"]
+    (v0, y0), (v1, y1) = ticks[0], ticks[-1]
+    peak = min(y for _, y in path_points(marks(plot, "ref")[0].get("d")))
+    assert v0 + (peak + 3 - y0) / (y1 - y0) * (v1 - v0) == pytest.approx(0.4, abs=0.06)
+
+
+def test_a_two_value_integer_column_is_a_bar_per_value():
+    rng = np.random.default_rng(5)
+    term = rng.choice([36, 60], 10_000, p=[0.7, 0.3])
+    dists = real_distributions({"term": term, "flag": (term == 60).astype(np.int64)},
+                               {"term": np.full(100, 60), "flag": np.zeros(100, dtype=np.int64)})
+    plots = page_of(dists)
+    for name, labels, ref in (("term", ["36", "60"], [0.7, 0.3]), ("flag", ["0", "1"], [0.3, 0.7])):
+        plot = plots[name]
+        assert [t for t in texts(plot) if t.isdigit()] == labels
+        bars, cur = marks(plot, "ref"), marks(plot, "cur")
+        assert len(bars) == len(cur) == 2
+        heights = np.array([float(b.get("height")) for b in bars])
+        want = np.array(ref if name == "term" else ref[::-1]) * [1, 1]
+        share = (term == 36).mean() if name == "term" else (term == 60).mean()
+        assert heights[0] / heights.sum() == pytest.approx(share if name == "term" else 1 - share,
+                                                          abs=2e-3)
+        assert want.sum() == pytest.approx(1)
+    assert float(marks(plots["term"], "cur")[0].get("height")) == 0  # the batch: all 60
+
+
+def test_integer_bins_are_labelled_with_the_integers_they_hold():
+    rng = np.random.default_rng(6)
+    age = rng.integers(18, 81, 20_000)
+    dist = real_distributions({"age": age}, {"age": age[:5000]})["age"]
+    plot = page_of({"age": dist})["age"]
+    assert len(marks(plot, "ref")) == 1  # many values: a histogram, not bars
+    tips = [t.text or "" for t in plot.iter("title")][1:]
+    labels = [t.split(":")[0].split(" (")[0] for t in tips]
+    assert labels and all(re.fullmatch(r"\d+|\d+\u2013\d+|< \d+|> \d+", lab) for lab in labels)
+    assert not any("." in lab for lab in labels)  # no "17.5 .. 18.5", no "17 .. 18"
+    # A one-value bin says that value and its exact share.
+    single = next(t for t, lab in zip(tips, labels) if lab.isdigit())
+    value = int(single.split(":")[0])
+    assert f"reference {(age == value).mean() * 100:.1f}%" in single
+    assert all(v == int(v) for v, _ in x_ticks(plot))
+
+
+def test_a_skewed_probability_is_drawn_on_a_log_axis_that_says_so():
+    rng = np.random.default_rng(7)
+    proba = rng.beta(0.4, 12, 20_000)  # most of the mass near 0
+    dist = real_distributions({"proba_1": proba}, {"proba_1": proba[:4000] * 1.3})["proba_1"]
+    plot = page_of({"proba_1": dist}, section="output")["proba_1"]
+    assert "log scale (the values are skewed)" in texts(plot)
+    assert texts(plot, "y-title") == ["% of rows per decade of x"]
+    ticks = x_ticks(plot)
+    (v0, x0), (v1, x1) = ticks[0], ticks[-1]
+    at = lambda v: (math.log10(v) - math.log10(v0)) / (math.log10(v1) - math.log10(v0))  # noqa
+    assert all(x == pytest.approx(x0 + at(v) * (x1 - x0), abs=0.2) for v, x in ticks)
+    # The bulk is spread over the axis, not squeezed at its left end.
+    q10, q90 = np.quantile(proba, [0.1, 0.9])
+    assert at(q90) - at(q10) > 0.5
+
+
+def test_legends_name_the_reference_the_check_used():
+    report, dists = sample_report()
+    report["reference"] = "all"
+    page = render_html(report, dists, title="t")
+    figures = dict(re.findall(r'<figure id="(\w+)-\d+".*?<p class="legend">(.*?)</p>', page,
+                              flags=re.S))
+    assert "development data (all splits)" in figures["plot"]
+    assert html.escape(OUTPUT_REFERENCE, quote=True) in figures["output"]
+    assert "reference: the baseline model&#x27;s outputs on its test split" in figures["output"]
+    assert "(training)" not in page
+    report["reference"] = "train"
+    assert "the baseline run&#x27;s train split" in render_html(report, dists, title="t")
 
 
 def test_unplaceable_edges_fall_back_to_equal_width_bins():
@@ -261,6 +407,8 @@ def dump_dom(page: Path, profile: Path) -> str:
 
 def drawn(dist: dict, series: str) -> int:
     """How many marks of one series must be drawn (a bar of share 0 has no width)."""
+    if dist["type"] == "numeric" and dist.get("integer"):  # a bar per value on the axis
+        return int((np.array(dist[series][1:-1]) > 0).sum())
     if dist["type"] == "numeric":
         return 1
     shares = np.array(dist[series])
