@@ -8,6 +8,15 @@ from typing import Any
 
 from driftline.engine.errors import ConfigError, did_you_mean
 
+#: Hydra plugins driftline knows how to install: (group, option) -> the extra that brings it.
+HYDRA_PLUGIN_EXTRAS = {
+    ("hydra/sweeper", "optuna"): "optuna",
+    ("hydra/launcher", "joblib"): "joblib",
+    ("hydra/launcher", "ray"): "ray",
+    ("hydra/launcher", "submitit_slurm"): "submitit",
+    ("hydra/launcher", "submitit_local"): "submitit",
+}
+
 _MISSING_OPTION = re.compile(r"Could not find '([^']+)'")
 _AVAILABLE = re.compile(r"Available options in '([^']+)':\n((?:\t.*\n?)*)")
 _CANNOT_OVERRIDE = re.compile(r"Could not override '([^']+)'")
@@ -24,6 +33,11 @@ def translate_compose_error(exc: BaseException, overrides: list[str],
         if a := _AVAILABLE.search(text):
             available = [line.strip() for line in a.group(2).splitlines() if line.strip()]
         where = _override_for(group, overrides) or f"defaults list of config.yaml ({group})"
+        if extra := HYDRA_PLUGIN_EXTRAS.get((group, option)):
+            return ConfigError(
+                f"config option '{option}' for group '{group}' ({where}) comes with a Hydra "
+                f"plugin that is not installed; install it: pip install 'driftline[{extra}]'",
+                key=group, options=available)
         return ConfigError(
             f"unknown config option '{option}' for group '{group}' ({where})."
             f"{did_you_mean(option, available)}",

@@ -35,7 +35,8 @@ exclude: []
 DATA_YAML = """\
 # Where the data comes from. kind: csv | parquet | sql | synthetic (see `driftline plugins`).
 kind: csv
-# A path relative to where you run driftline, or a glob such as data/*.csv.
+# A path relative to the project folder (the one holding conf/), or a glob such as
+# data/*.csv; the same from any subfolder you run driftline in.
 path: data/{name}.csv
 """
 

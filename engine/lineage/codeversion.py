@@ -19,8 +19,11 @@ _GIT_TIMEOUT_S = 10
 def git_state(folder: Path | None) -> dict[str, object]:
     """{commit, dirty, diff_hash} of the git checkout holding ``folder`` (all None if none).
 
-    ``diff_hash`` is the sha256 of ``git diff HEAD`` plus the names of untracked files, so
-    two runs from the same dirty tree can be told apart from runs from different edits.
+    ``dirty`` means a tracked file differs from the commit (staged or not), as in
+    ``git describe --dirty``: untracked files are not a change to the code (data files,
+    reports and scratch output land beside it all the time), so they are not counted.
+    ``diff_hash`` is the sha256 of ``git diff HEAD``, so two runs from the same edits can
+    be told apart from runs from different ones.
     """
     empty = {"commit": None, "dirty": None, "diff_hash": None}
     if folder is None:
@@ -28,13 +31,12 @@ def git_state(folder: Path | None) -> dict[str, object]:
     commit = _git(folder, "rev-parse", "HEAD")
     if commit is None:
         return empty
-    status = _git(folder, "status", "--porcelain", "--untracked-files=all", "--", ".") or ""
+    status = _git(folder, "status", "--porcelain", "--untracked-files=no", "--", ".") or ""
     dirty = bool(status.strip())
     diff_hash = None
     if dirty:
         diff = _git(folder, "diff", "HEAD", "--binary", "--", ".") or ""
-        untracked = _git(folder, "ls-files", "--others", "--exclude-standard", "--", ".") or ""
-        diff_hash = hashlib.sha256((diff + "\0" + untracked).encode()).hexdigest()
+        diff_hash = hashlib.sha256(diff.encode()).hexdigest()
     return {"commit": commit.strip(), "dirty": dirty, "diff_hash": diff_hash}
 
 

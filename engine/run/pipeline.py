@@ -4,7 +4,8 @@ Every stage is recorded in the lineage store as it completes.  Hashing the split
 and profiling the train part (the drift baseline) run beside training, in the moments it
 leaves the cores idle (:mod:`driftline.engine.run.background`); they are recorded when training ends,
 also when it failed.  The run is recorded as ``running`` once its config is known to hold together (every
-component built; a mistake found before that records nothing) and finished as
+component built; a mistake found before that records nothing, except in a sweep, whose
+summary accounts for every job from the store) and finished as
 ``succeeded`` only after everything else is written; any later error finishes it as
 ``failed`` with the error, so nothing is ever half-recorded as done.
 """
@@ -92,10 +93,13 @@ def execute_run(req: RunRequest) -> RunOutcome:
     outcome = RunOutcome(req.run_id, NOT_RECORDED, req.run_dir)
 
     def record_start() -> None:
-        _record_start(store, req)
-        outcome.status = "running"
+        if outcome.status == NOT_RECORDED:
+            _record_start(store, req)
+            outcome.status = "running"
 
     try:
+        if req.sweep_id:  # every job of a sweep is recorded: its summary reads the store
+            record_start()
         try:
             _run_stages(store, req, outcome, record_start)
             outcome.status = "succeeded"

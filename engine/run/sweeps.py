@@ -124,7 +124,6 @@ OPTUNA_SWEEPER_TARGET = "hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.Optun
 #: The sweeper's own default direction; any other composed value was set by the user.
 OPTUNA_DEFAULT_DIRECTION = "minimize"
 DIRECTION_KEY = "hydra.sweeper.direction"
-OPTUNA_INSTALL_HINT = "install the Optuna sweeper: pip install 'driftline[optuna]'"
 # Without a Hydra override, composing is worth it only when a project config file names this.
 _OPTUNA_WORD = re.compile(r"\boptuna\b")
 
@@ -205,11 +204,7 @@ def compose_for_sweep(conf_dir: str, searchpath: list[str], overrides: list[str]
         try:
             return compose(PRIMARY_CONFIG_NAME, overrides=single, return_hydra_config=True)
         except (HydraException, OmegaConfBaseException) as exc:
-            error = translate_compose_error(exc, single, known)
-            if "unknown config option 'optuna' for group 'hydra/sweeper'" in str(error):
-                raise ConfigError(f"{str(error).rstrip('.')}; {OPTUNA_INSTALL_HINT}.",
-                                  key=error.key, options=error.options) from exc
-            raise error from exc
+            raise translate_compose_error(exc, single, known) from exc
 
 
 def _plain_hydra_overrides(overrides: list[str]) -> list[str]:

@@ -69,3 +69,21 @@ def test_sweep_with_unknown_option_is_one_line(cli, tmp_path):
         "driftline: error: unknown config option 'lightgbn' for group 'model' "
         "(override: model=lightgbn). Did you mean: lightgbm? Available: lightgbm."]
     assert store_rows(tmp_path / "runs" / "lineage.db", "select id from runs") == []
+
+
+def test_a_launcher_that_is_not_installed_names_the_extra_that_brings_it(cli, tmp_path):
+    import importlib.util
+
+    candidates = {"ray": ("hydra_plugins.hydra_ray_launcher", "ray"),
+                  "submitit_slurm": ("hydra_plugins.hydra_submitit_launcher", "submitit")}
+    missing = [(option, extra) for option, (module, extra) in candidates.items()
+               if importlib.util.find_spec(module) is None]
+    assert missing, "this test needs one of the ray / submitit launchers to be absent"
+    option, extra = missing[0]
+    out = cli("run", "-m", f"hydra/launcher={option}", "seed=1,2")
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [
+        f"driftline: error: config option '{option}' for group 'hydra/launcher' (override: "
+        f"hydra/launcher={option}) comes with a Hydra plugin that is not installed; install "
+        f"it: pip install 'driftline[{extra}]'"]
+    assert store_rows(tmp_path / "runs" / "lineage.db", "select id from runs") == []

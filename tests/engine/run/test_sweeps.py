@@ -169,9 +169,9 @@ def test_missing_optuna_sweeper_says_how_to_install(monkeypatch):
     with pytest.raises(ConfigError) as info:
         compose_for_sweep(PACKAGED, [], OPTUNA)
     assert str(info.value) == (
-        "unknown config option 'optuna' for group 'hydra/sweeper' (override: "
-        "hydra/sweeper=optuna). Available: basic; install the Optuna sweeper: "
-        "pip install 'driftline[optuna]'.")
+        "config option 'optuna' for group 'hydra/sweeper' (override: hydra/sweeper=optuna) "
+        "comes with a Hydra plugin that is not installed; install it: "
+        "pip install 'driftline[optuna]'")
 
 
 # -- rank_sweep_runs -------------------------------------------------------------------------
