@@ -90,7 +90,9 @@ def runs_command(args: argparse.Namespace) -> int:
     names = _metric_columns(runs, args.sort)
     rows = [[r["id"][:12], r["experiment"], r["status"], (r.get("data_hash") or "")[:12],
              *(r["metrics"].get(n) for n in names), when(r["started_at"])] for r in runs]
-    print(table(["id", "experiment", "status", "data", *names, "started"], rows))
+    # The train split's data hash (the source's when a run has no train split recorded);
+    # `driftline run` prints the source's, labelled as such.
+    print(table(["id", "experiment", "status", "train data", *names, "started"], rows))
     return ExitCode.OK
 
 

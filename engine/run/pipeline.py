@@ -227,7 +227,7 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome,
                     f"({_describe(source)}). Restore the data, or rerun with "
                     f"--allow-data-change.")
             # The stage's own time is only the wait left once the components were built.
-            log.info("    %d rows x %d columns, data hash %s (read and hashed in %.2fs, "
+            log.info("    %d rows x %d columns, source data hash %s (read and hashed in %.2fs, "
                      "beside building the components)", raw.height, raw.width,
                      source_hash[:12], seconds)
 

@@ -121,8 +121,11 @@ def test_runs_filters_and_metric_order(project):
     assert [r["id"] for r in cli.json("runs", "--sort", "test/auc", "--asc", "--limit", "2")] == (
         by_auc[::-1][:2])
     text = cli("runs", "--sort", "test/auc", "--limit", "1")
-    assert text.stdout.splitlines()[0].split()[:5] == ["id", "experiment", "status", "data",
-                                                      "test/auc"]
+    header, _, first = text.stdout.splitlines()[:3]
+    assert header.split()[:6] == ["id", "experiment", "status", "train", "data", "test/auc"]
+    best = next(r for r in (newest, older, demo) if r["id"] == by_auc[0])
+    train = next(d["hash"] for d in best["datasets"] if d["role"] == "train")
+    assert first.split()[3] == train[:12]  # the column says which data it is
     empty = cli("runs", "--experiment", "demo", "--since", "2999-01-01")
     assert empty.stdout.strip() == "no run matches --experiment demo --since 2999-01-01"
 

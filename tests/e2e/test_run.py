@@ -27,6 +27,8 @@ def test_demo_run_records_lineage(cli, tmp_path):
     roles = {d["role"]: d for d in shown["datasets"]}
     assert {"source", "train", "valid", "test"} <= set(roles)
     assert roles["source"]["n_rows"] == 3000
+    assert f"source data hash {roles['source']['hash'][:12]} " in out.stdout
+    assert run["data_hash"] == roles["train"]["hash"]  # `runs` shows it as "train data"
     assert sum(roles[r]["n_rows"] for r in ("train", "valid", "test")) == 3000
     model_file = Path(shown["model"]["path"])
     # The recorded hash is the sha256 of the file on disk (independent check with hashlib).
