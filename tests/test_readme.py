@@ -45,9 +45,21 @@ def test_setup_and_test_commands_are_what_ci_runs():
     assert test_command in ci.splitlines()
 
 
+def _clone_like(folder: Path, env: dict[str, str]) -> None:
+    """What a user has after cloning: this repository's conf/ and .gitignore, committed."""
+    shutil.copytree(ROOT / "conf", folder / "conf")
+    shutil.copy(ROOT / ".gitignore", folder / ".gitignore")
+    for args in (["init", "-q"], ["add", "-A"],
+                 ["-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "clone"]):
+        subprocess.run(["git", *args], cwd=folder, env=env, check=True, capture_output=True)
+
+
 def test_every_readme_command_runs(tmp_path):
+    """The README followed top to bottom in a fresh clone: every command exits as stated,
+    and what it says about its results is true."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DRIFTLINE_", "HYDRA_"))}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    _clone_like(tmp_path, env)
     ran = 0
     for command, expect in readme_commands():
         parts = [p.strip() for p in command.split("&&")]
@@ -62,3 +74,30 @@ def test_every_readme_command_runs(tmp_path):
             assert out.returncode == expect, f"{part!r} exited {out.returncode}:\n{out.stderr}"
             ran += 1
     assert ran >= 10
+    _check_claims(tmp_path, env)
+
+
+def _check_claims(folder: Path, env: dict[str, str]) -> None:
+    import json
+    import sqlite3
+
+    def cli(*args: str) -> dict:
+        out = subprocess.run(["driftline", *args, "--json"], cwd=folder, env=env,
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    # "a seed no run trained on": the no-drift batch is new data, only drift-checked
+    usage = cli("lineage", "scratch/new_batch.parquet")
+    assert usage["runs"] == [] and len(usage["drift_checks"]) == 1
+    assert usage["drift_checks"][0]["drifted"] is False
+    # "the seed=7 run above" is what production pointed to first
+    history = cli("aliases")[0]["history"]
+    assert cli("show", history[-1]["run_id"])["seed"] == 7
+    # the README's files are not code changes: no run is recorded as dirty
+    with sqlite3.connect(folder / "runs" / "lineage.db") as con:
+        dirty = con.execute("SELECT COUNT(*), SUM(git_dirty), COUNT(git_commit) FROM runs").fetchone()
+    assert dirty[0] >= 5 and dirty[1] == 0 and dirty[2] == dirty[0]
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=folder, env=env,
+                            capture_output=True, text=True, check=True).stdout
+    assert status == "", f"the README's commands left files git sees:\n{status}"
