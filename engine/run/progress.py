@@ -26,10 +26,13 @@ class StageReporter:
         self._last_plain = -1
 
     @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
+    def stage(self, name: str, *, since: float | None = None) -> Iterator[None]:
+        """One stage; ``since`` (a ``time.perf_counter()`` value) starts its clock earlier,
+        for a stage whose work began in the background before its line was printed, so
+        the time shown is what the user waited for."""
         self.index += 1
         log.info("[%d/%d] %s ...", self.index, self.total, name)
-        start = time.perf_counter()
+        start = time.perf_counter() if since is None else since
         try:
             yield
         finally:
