@@ -225,7 +225,8 @@ def test_bad_params_are_config_errors(registry, params, message):
 # -- config group option -----------------------------------------------------------------
 def test_default_metrics_config_names_valid_metrics(registry):
     cfg = OmegaConf.to_container(OmegaConf.load(CONF))
-    assert set(cfg) == {"binary", "multiclass", "regression", "primary", "slice_by", "train_rows"}
+    assert set(cfg) == {"binary", "multiclass", "regression", "primary", "slice_by", "slice_min_rows",
+                        "train_rows"}
     for task in ("binary", "multiclass", "regression"):
         for name, node in cfg[task].items():
             metric = registry.create("metric", {"kind": name, **node}, where=f"metrics.{task}")
