@@ -13,6 +13,10 @@ first ``infer_schema_length`` rows) and comparing null counts with the String co
    ``str.to_datetime`` / ``str.to_time``, the formats polars' own ``try_parse_dates``
    accepts; UTC offsets give a UTC Datetime).
 3. Boolean when every value is ``true`` or ``false`` (any case).
+
+Spaces and tabs around a value do not stop it from being a number, date or boolean
+(``39, 77516, State-gov`` has a space after each comma); a column that stays String keeps
+its values exactly as written.
 4. Otherwise String, unless the column *holds* one of those types: at least
    ``HOLDS_SHARE`` (95%) of its non-null values parse and at least one does not.  That
    value is almost always a missing-value marker (``N/A``, ``-``, ``?``) or a typo, and
@@ -40,6 +44,8 @@ from driftline.engine import DataError
 #: Share of a column's non-null values that must parse for it to "hold" numbers (dates,
 #: booleans): a column past it with a value that does not parse is a DataError.
 HOLDS_SHARE = 0.95
+#: Characters around a value that typing ignores (a space after each comma is common).
+_PADDING = " \t"
 #: How many distinct non-parsing values a message quotes.
 MAX_QUOTED = 3
 
@@ -83,6 +89,7 @@ def decide(strings: pl.DataFrame, *, sample_rows: int | None, parse_dates: bool,
     non_null = {c: sample.height - n for c, n in zip(sample.columns, sample.null_count().row(0),
                                                   strict=True)}
     todo = [c for c in todo if non_null[c] > 0]
+    sample = _unpadded(sample, todo)
     parsed: dict[str, dict[str, int]] = {c: {} for c in todo}  # column -> kind -> values parsed
     decided: dict[str, pl.Series] = {}
 
@@ -111,6 +118,37 @@ def decide(strings: pl.DataFrame, *, sample_rows: int | None, parse_dates: bool,
             _check_not_held(sample, c, non_null.get(c, 0), parsed.get(c, {}), where)
             out.dtypes[c] = pl.String()
     return out
+
+
+def padded_columns(frame: pl.DataFrame, columns: Sequence[str]) -> list[str]:
+    """The columns of the all-String ``frame`` with a space or tab around some value."""
+    if not columns:
+        return []
+    padded = frame.select(
+        (pl.col(c).str.starts_with(" ") | pl.col(c).str.ends_with(" ")
+         | pl.col(c).str.starts_with("\t") | pl.col(c).str.ends_with("\t")).any()
+        for c in columns).row(0)
+    return [c for c, p in zip(columns, padded, strict=True) if p]
+
+
+def null_padded_markers(strings: pl.DataFrame, null_values: Sequence[str]) -> pl.DataFrame:
+    """``strings`` with values that are a ``null_values`` marker but for spaces or tabs
+    around it (`` ?`` for ``?``) made null, as the parser does for the bare marker."""
+    columns = padded_columns(strings, strings.columns) if null_values else []
+    if not columns:
+        return strings
+    markers = pl.Series(list(null_values), dtype=pl.String)
+    return strings.with_columns(
+        pl.when(pl.col(c).str.strip_chars(_PADDING).is_in(markers)).then(None)
+        .otherwise(pl.col(c)).alias(c) for c in columns)
+
+
+def _unpadded(sample: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """``sample`` with spaces and tabs around the values of ``columns`` removed where there
+    are any (``39, 77516, State-gov``: a space after each comma), so padded numbers, dates
+    and booleans are read as such; a column that stays String keeps its values as written."""
+    strip = padded_columns(sample, columns)
+    return sample.with_columns(pl.col(strip).str.strip_chars(_PADDING)) if strip else sample
 
 
 def _decide_text(sample: pl.DataFrame, columns: list[str], non_null: dict[str, int],
@@ -216,9 +254,11 @@ def to_datetime(s: pl.Series, time_unit: str = "us") -> pl.Series:
 
 
 def convert(s: pl.Series, dtype: pl.DataType) -> pl.Series:
-    """The String column ``s`` as ``dtype``; values that do not convert become null."""
+    """The String column ``s`` as ``dtype`` (spaces and tabs around a value ignored);
+    values that do not convert become null."""
     if dtype == pl.String:
         return s
+    s = s.str.strip_chars(_PADDING)
     if dtype == pl.Boolean:
         out = to_boolean(s)
     elif dtype == pl.Date:

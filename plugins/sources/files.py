@@ -34,7 +34,13 @@ from driftline.engine import ConfigError, DataError, RunContext, Source
 from driftline.engine import did_you_mean, format_options
 from driftline.plugins.sources.csv_layout import (blank_rows, check_unique_names, not_utf8,
                                                   too_many_fields)
-from driftline.plugins.sources.csv_types import Decision, Locator, cast_checked, decide
+from driftline.plugins.sources.csv_types import (
+    Decision,
+    Locator,
+    cast_checked,
+    decide,
+    null_padded_markers,
+)
 from driftline.plugins.transforms.columns import DTYPES, dtype_from_name
 
 #: Config key of the path, for messages.
@@ -156,6 +162,7 @@ class CsvSource(_FileSource):
             raise DataError(f"data.schema_overrides names column '{unknown[0]}', which is not in "
                             f"{_listed(self.files)}.{did_you_mean(unknown[0], header)}")
         strings, heights, blank = self._read_strings(len(header))
+        strings = null_padded_markers(strings, p.null_values)
         where = _locator(self.files, heights)
         overrides = {c: DTYPES[n] for c, n in p.schema_overrides.items()}
         decision = decide(strings, sample_rows=p.infer_schema_length,

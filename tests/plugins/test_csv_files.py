@@ -282,3 +282,33 @@ def test_glob_rows_are_counted_per_file(tmp_path, ctx):
     both = load(ctx, path="g*.csv", schema_overrides={"amount": "String"})
     assert both["amount"].to_list() == ["1", "2", "3", "4", "five"]
     assert both["id"].to_list() == [1, 2, 3, 4, 5]
+
+
+# -- a space after each comma (the UCI adult census files) ------------------------------------
+PADDED = ["age,fnlwgt,workclass,married,when", "39, 77516, State-gov, true, 2024-03-01",
+          "50,\t83311 , ?, False, 2024-03-02", "38, 215646, Private , true, 2024-03-03"]
+
+
+@pytest.mark.parametrize("sample_rows", [None, 1], ids=["every-row", "first-row"])
+def test_padded_numbers_dates_and_booleans_are_typed_and_strings_kept_as_written(
+        ctx, tmp_path, sample_rows):
+    write_lines(tmp_path / "adult.csv", PADDED)
+    frame = load(ctx, path="adult.csv", infer_schema_length=sample_rows)
+    assert frame.schema["fnlwgt"] == pl.Int64 and frame["fnlwgt"].to_list() == [
+        77516, 83311, 215646]
+    assert frame["married"].to_list() == [True, False, True]
+    assert frame["when"].to_list() == [dt.date(2024, 3, d) for d in (1, 2, 3)]
+    # text is what Python's csv module reads: nothing stripped
+    want = [row[2] for row in csv.reader(io.StringIO("\n".join(PADDED)))][1:]
+    assert frame["workclass"].to_list() == want == [" State-gov", " ?", " Private "]
+
+
+def test_a_padded_null_marker_is_null_like_the_bare_one(ctx, tmp_path):
+    lines = ["a,b"] + [f"{i}, {i * 3}" for i in range(200)]
+    lines[150] = "149, ?"
+    write_lines(tmp_path / "marked.csv", lines)
+    message = error(ctx, path="marked.csv")
+    assert "holds numbers except '?'" in message and "add '?' to data.null_values" in message
+    frame = load(ctx, path="marked.csv", null_values=["?"])  # the fix the message names works
+    assert frame.schema["b"] == pl.Int64 and frame["b"].null_count() == 1
+    assert frame["b"][149] is None and frame["b"][148] == 148 * 3
