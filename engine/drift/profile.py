@@ -374,10 +374,10 @@ def output_frame(predictions: np.ndarray, task: str, classes: Sequence[Any] = ()
 
 def class_label(value: Any) -> str:
     """A class as it names an output column: a whole float (a 0.0/1.0 target) without its
-    ``.0``, so it reads ``proba_1`` and not ``proba_1.0``."""
+    ``.0``, so it reads ``proba_1`` and not ``proba_1.0``; no padding around a text class."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    return str(value).strip()  # ' >50K' (a CSV's padding) names proba_>50K
 
 
 def output_profile(predictions: np.ndarray, task: str, classes: Sequence[Any] = (),

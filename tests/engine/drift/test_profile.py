@@ -260,6 +260,8 @@ def test_a_float_target_names_its_outputs_without_a_trailing_zero():
     assert binary["predicted_class"].to_list() == ["0", "1"]
     multi = P.output_frame(np.array([[0.6, 0.4, 0.0]]), "multiclass", [0.5, 1.0, 2.0])
     assert multi.columns == ["proba_0.5", "proba_1", "proba_2", "predicted_class"]
+    padded = P.output_frame(np.array([0.2]), "binary", [" <=50K", " >50K"])
+    assert padded.columns == ["proba_>50K", "predicted_class"]
 
 
 def test_output_profile():
