@@ -72,10 +72,13 @@ class Decision:
 
     dtypes: dict[str, pl.DataType] = field(default_factory=dict)
     typed: dict[str, pl.Series] = field(default_factory=dict)
+    # String values to read a column from instead of the file's: padded null markers nulled.
+    unpadded: dict[str, pl.Series] = field(default_factory=dict)
 
 
 def decide(strings: pl.DataFrame, *, sample_rows: int | None, parse_dates: bool,
-           overrides: dict[str, pl.DataType], where: Locator) -> Decision:
+           overrides: dict[str, pl.DataType], where: Locator,
+           null_values: Sequence[str] = ()) -> Decision:
     """The dtype of every column of the all-String frame ``strings``.
 
     ``sample_rows`` = decide from the first N rows only (None = every row; 0 = String).
@@ -89,21 +92,17 @@ def decide(strings: pl.DataFrame, *, sample_rows: int | None, parse_dates: bool,
     non_null = {c: sample.height - n for c, n in zip(sample.columns, sample.null_count().row(0),
                                                   strict=True)}
     todo = [c for c in todo if non_null[c] > 0]
-    sample = _unpadded(sample, todo)
     parsed: dict[str, dict[str, int]] = {c: {} for c in todo}  # column -> kind -> values parsed
     decided: dict[str, pl.Series] = {}
 
-    ints = sample.select(pl.col(todo).cast(pl.Int64, strict=False))
-    for c, nulls in zip(todo, ints.null_count().row(0), strict=True):
-        if sample.height - nulls == non_null[c]:
-            decided[c] = ints[c]
-    rest = [c for c in todo if c not in decided]
-    floats = sample.select(pl.col(rest).cast(pl.Float64, strict=False))
-    for c, nulls in zip(rest, floats.null_count().row(0), strict=True):
-        parsed[c]["numbers"] = sample.height - nulls
-        if sample.height - nulls == non_null[c]:
-            decided[c] = floats[c]
-    rest = [c for c in rest if c not in decided]
+    rest = _numbers(sample, todo, non_null, parsed, decided)
+    # Only columns that are not plain numbers can be padded ones (a clean file pays nothing).
+    unpadded = _unpadded(sample, strings, rest, null_values, out)
+    if unpadded is not sample:
+        sample = unpadded
+        non_null = {c: sample.height - n for c, n in zip(
+            sample.columns, sample.null_count().row(0), strict=True)}
+        rest = _numbers(sample, [c for c in rest if non_null[c]], non_null, parsed, decided)
     if rest:
         _decide_text(sample, rest, non_null, parse_dates, parsed, decided)
 
@@ -131,24 +130,47 @@ def padded_columns(frame: pl.DataFrame, columns: Sequence[str]) -> list[str]:
     return [c for c, p in zip(columns, padded, strict=True) if p]
 
 
-def null_padded_markers(strings: pl.DataFrame, null_values: Sequence[str]) -> pl.DataFrame:
-    """``strings`` with values that are a ``null_values`` marker but for spaces or tabs
-    around it (`` ?`` for ``?``) made null, as the parser does for the bare marker."""
-    columns = padded_columns(strings, strings.columns) if null_values else []
-    if not columns:
-        return strings
-    markers = pl.Series(list(null_values), dtype=pl.String)
-    return strings.with_columns(
-        pl.when(pl.col(c).str.strip_chars(_PADDING).is_in(markers)).then(None)
-        .otherwise(pl.col(c)).alias(c) for c in columns)
+def _numbers(sample: pl.DataFrame, columns: list[str], non_null: dict[str, int],
+             parsed: dict[str, dict[str, int]], decided: dict[str, pl.Series]) -> list[str]:
+    """Decide the ``columns`` whose every value is an integer (Int64) or a number (Float64);
+    return the others."""
+    ints = sample.select(pl.col(columns).cast(pl.Int64, strict=False))
+    for c, nulls in zip(columns, ints.null_count().row(0), strict=True):
+        if sample.height - nulls == non_null[c]:
+            decided[c] = ints[c]
+    rest = [c for c in columns if c not in decided]
+    floats = sample.select(pl.col(rest).cast(pl.Float64, strict=False))
+    for c, nulls in zip(rest, floats.null_count().row(0), strict=True):
+        parsed[c]["numbers"] = sample.height - nulls
+        if sample.height - nulls == non_null[c]:
+            decided[c] = floats[c]
+    return [c for c in rest if c not in decided]
 
 
-def _unpadded(sample: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """``sample`` with spaces and tabs around the values of ``columns`` removed where there
-    are any (``39, 77516, State-gov``: a space after each comma), so padded numbers, dates
-    and booleans are read as such; a column that stays String keeps its values as written."""
+def _unpadded(sample: pl.DataFrame, strings: pl.DataFrame, columns: list[str],
+              null_values: Sequence[str], out: Decision) -> pl.DataFrame:
+    """``sample`` with spaces and tabs around the values of those ``columns`` that have any
+    removed (``39, 77516, State-gov``: a space after each comma), and a marker of
+    ``null_values`` so padded (`` ?``) made null, as the parser does for the bare one: so
+    padded numbers, dates and booleans are typed as such.  A column that stays String
+    keeps its values as written; columns with padded markers get their nulled String
+    values in ``out.unpadded``."""
     strip = padded_columns(sample, columns)
-    return sample.with_columns(pl.col(strip).str.strip_chars(_PADDING)) if strip else sample
+    if not strip:
+        return sample
+    markers = pl.Series(list(null_values), dtype=pl.String)
+
+    def unpad(c: str, keep_text: bool = False) -> pl.Expr:
+        bare = pl.col(c).str.strip_chars(_PADDING)
+        if not null_values:
+            return bare.alias(c)
+        return pl.when(bare.is_in(markers)).then(None).otherwise(
+            pl.col(c) if keep_text else bare).alias(c)
+
+    if null_values:
+        out.unpadded.update((c, s) for c, s in strings.select(
+            unpad(c, keep_text=True) for c in strip).to_dict().items())
+    return sample.with_columns(unpad(c) for c in strip)
 
 
 def _decide_text(sample: pl.DataFrame, columns: list[str], non_null: dict[str, int],

@@ -39,7 +39,6 @@ from driftline.plugins.sources.csv_types import (
     Locator,
     cast_checked,
     decide,
-    null_padded_markers,
 )
 from driftline.plugins.transforms.columns import DTYPES, dtype_from_name
 
@@ -162,11 +161,11 @@ class CsvSource(_FileSource):
             raise DataError(f"data.schema_overrides names column '{unknown[0]}', which is not in "
                             f"{_listed(self.files)}.{did_you_mean(unknown[0], header)}")
         strings, heights, blank = self._read_strings(len(header))
-        strings = null_padded_markers(strings, p.null_values)
         where = _locator(self.files, heights)
         overrides = {c: DTYPES[n] for c, n in p.schema_overrides.items()}
         decision = decide(strings, sample_rows=p.infer_schema_length,
-                          parse_dates=p.try_parse_dates, overrides=overrides, where=where)
+                          parse_dates=p.try_parse_dates, overrides=overrides, where=where,
+                          null_values=p.null_values)
         return pl.defer(lambda: self._finish(strings, decision, blank, where),
                         schema=pl.Schema(decision.dtypes))
 
@@ -243,13 +242,13 @@ class CsvSource(_FileSource):
         columns = []
         for c in strings.columns:
             dtype = decision.dtypes[c]
+            values = decision.unpadded.get(c, strings[c])
             if c in decision.typed:
                 columns.append(decision.typed[c])
             elif dtype == pl.String:
-                columns.append(strings[c])
+                columns.append(values)
             else:
-                columns.append(cast_checked(strings[c], dtype, where=where,
-                                            fixes=self._fixes(c)))
+                columns.append(cast_checked(values, dtype, where=where, fixes=self._fixes(c)))
         frame = pl.DataFrame(columns)
         return frame if blank is None else frame.filter(~blank)
 

@@ -312,3 +312,10 @@ def test_a_padded_null_marker_is_null_like_the_bare_one(ctx, tmp_path):
     frame = load(ctx, path="marked.csv", null_values=["?"])  # the fix the message names works
     assert frame.schema["b"] == pl.Int64 and frame["b"].null_count() == 1
     assert frame["b"][149] is None and frame["b"][148] == 148 * 3
+
+
+def test_a_padded_marker_in_a_text_column_is_null_and_the_rest_keeps_its_padding(ctx, tmp_path):
+    write_lines(tmp_path / "adult.csv", PADDED)
+    frame = load(ctx, path="adult.csv", null_values=["?"])
+    assert frame["workclass"].to_list() == [" State-gov", None, " Private "]
+    assert frame["fnlwgt"].to_list() == [77516, 83311, 215646]
