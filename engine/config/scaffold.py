@@ -70,6 +70,9 @@ def init_project(folder: Path) -> list[Path]:
         folder / "conf" / "data" / f"{name}_data.yaml": DATA_YAML.format(name=name),
         folder / "runs" / ".gitignore": RUNS_GITIGNORE,
     }
+    # The folder the data config points at, so copying the data in is the only step left.
+    if not (folder / "data").exists():
+        files[folder / "data" / ".gitkeep"] = ""
     readme = folder / "README.md"
     if not readme.exists():
         files[readme] = README.format(name=name)

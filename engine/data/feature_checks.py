@@ -16,7 +16,8 @@ lists them).  What is looked for, per feature column of the prepared data:
   ``y_pred``, ...; not ``credit_score``), which usually leaks the label;
 - ``many_categories``: a categorical column with more than ``MANY_CATEGORIES`` levels.
 
-All counts come from one pass of polars expressions over the frame.
+All facts come from one pass of cheap polars expressions over the frame (null counts, min
+and max, sortedness; distinct values only of text columns and of sorted integers).
 """
 
 from __future__ import annotations
@@ -60,7 +61,12 @@ def feature_warnings(frame: pl.DataFrame, features: list[str],
     """The warnings about ``features`` of ``frame``, in feature order."""
     if not features or frame.height == 0:
         return []
-    stats = frame.select(_expressions(frame, features, set(categorical))).row(0, named=True)
+    stats = frame.select(_expressions(frame, features)).row(0, named=True)
+    # Distinct values of a sorted integer column: only those can be row numbers (rare).
+    sorted_ints = [c for c in features if stats.get(f"{c}\0sorted")]
+    if sorted_ints:
+        stats.update(frame.select(pl.col(c).drop_nulls().n_unique().alias(f"{c}\0unique")
+                                  for c in sorted_ints).row(0, named=True))
     found: list[FeatureWarning] = []
     for name in features:
         found += _column_warnings(name, frame.schema[name], stats, frame.height,
@@ -68,13 +74,18 @@ def feature_warnings(frame: pl.DataFrame, features: list[str],
     return found
 
 
-def _expressions(frame: pl.DataFrame, features: list[str], categorical: set[str]) -> list[pl.Expr]:
+def _expressions(frame: pl.DataFrame, features: list[str]) -> list[pl.Expr]:
+    """Cheap per-column facts: null counts; min and max of numbers (a constant one has
+    min == max); whether integers are sorted; infinities; distinct values of text only."""
     exprs = []
     for name in features:
         col = pl.col(name)
         dtype = frame.schema[name]
-        exprs += [col.null_count().alias(f"{name}\0nulls"),
-                  col.drop_nulls().n_unique().alias(f"{name}\0unique")]
+        exprs.append(col.null_count().alias(f"{name}\0nulls"))
+        if dtype.is_numeric():
+            exprs += [col.min().alias(f"{name}\0min"), col.max().alias(f"{name}\0max")]
+        else:
+            exprs.append(col.drop_nulls().n_unique().alias(f"{name}\0unique"))
         if dtype.is_float():
             exprs.append(col.is_infinite().sum().alias(f"{name}\0inf"))
         if dtype.is_integer():
@@ -84,7 +95,12 @@ def _expressions(frame: pl.DataFrame, features: list[str], categorical: set[str]
 
 def _column_warnings(name: str, dtype: pl.DataType, stats: dict, rows: int,
                      is_categorical: bool) -> list[FeatureWarning]:
-    nulls, unique = stats[f"{name}\0nulls"], stats[f"{name}\0unique"]
+    nulls = stats[f"{name}\0nulls"]
+    if f"{name}\0unique" in stats:
+        unique = stats[f"{name}\0unique"]
+    else:  # a number: one value when min == max (NaN-free floats; a NaN max is not equal)
+        lo, hi = stats[f"{name}\0min"], stats[f"{name}\0max"]
+        unique = 1 if lo is not None and lo == hi else 2
     override = name if re.fullmatch(r"[A-Za-z_][\w.-]*", name) else "'" + name.replace("'", "\\'") + "'"
     exclude = f"exclude it (exclude=[{override}])"
     if nulls == rows:

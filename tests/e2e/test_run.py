@@ -97,7 +97,7 @@ def test_init_project_and_run_from_a_subfolder(cli, tmp_path):
     # Give the project data: a CSV written by the synthetic generator.
     gen = ("from driftline.plugins.sources.synthetic import generate_loans; "
            "generate_loans(1500, 1).write_csv('data/myproj.csv')")
-    (proj / "data").mkdir()
+    assert (proj / "data").is_dir()  # where conf/data/myproj_data.yaml points
     import subprocess, sys
     subprocess.run([sys.executable, "-c", gen], cwd=proj, check=True)
     (proj / "notebooks").mkdir()
