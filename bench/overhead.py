@@ -283,7 +283,7 @@ def section_title(threads: int, omp_policy: str) -> str:
 #: driftline stage -> (what it does, the bare phases doing the same job).  A stage not
 #: listed here (a newer driftline may add some) has no bare counterpart.
 STAGE_WORK = {
-    "load data": ("wait for the read + hash, done beside building the components / read",
+    "load data": ("from the start of the read: building the components, with the read + hash beside it / read",
                   ("read",)),
     "transform and validate": ("transforms, schema validation / —", ()),
     "split": ("filter the parts / (in features)", ()),
