@@ -185,8 +185,13 @@ def kinds_of(frame: pl.DataFrame) -> dict[str, str]:
 
 
 # -- driftline ----------------------------------------------------------------------------
-def record_baseline(store: Any, reference: pl.DataFrame) -> str:
-    """Record ``reference``'s profile as a succeeded run, the way ``driftline run`` does."""
+def record_baseline(store: Any, reference: pl.DataFrame, sample_rows: int | None = None) -> str:
+    """Record ``reference``'s profile as a succeeded run, the way ``driftline run`` does:
+    since per-split profiles, a run records one profile per split and one of all its
+    development data (role ``all``, what a check compares with by default,
+    ``drift.reference: all``); here the reference stands for both ``all`` and ``train``.
+    ``sample_rows``: profile a seeded sample of at most that many rows, as a run does
+    (``PROFILE_MAX_ROWS``); None: every row (the method of the earlier figures)."""
     from driftline.engine.drift.profile import profile_frame
 
     run_id = uuid.uuid4().hex
@@ -194,8 +199,13 @@ def record_baseline(store: Any, reference: pl.DataFrame) -> str:
     store.create_run(id=run_id, experiment="bench-drift", config=config, overrides=[],
                      config_hash="0" * 64, git={}, versions={}, host="bench", pid=os.getpid(),
                      seed=0, task="binary", target="target", run_dir=OUT_DIR)
-    profiles = profile_frame(reference, kinds_of(reference))
-    store.record_profiles(run_id, "train", [p.to_dict() for p in profiles.values()])
+    if sample_rows is not None:
+        from driftline.engine.data.sampling import sample_frame
+
+        reference = sample_frame(reference, sample_rows, 0)
+    profiles = [p.to_dict() for p in profile_frame(reference, kinds_of(reference)).values()]
+    for role in ("train", "all"):
+        store.record_profiles(run_id, role, profiles)
     store.finish_run(run_id, "succeeded")
     return run_id
 
@@ -471,11 +481,13 @@ def profile_table(stats: pstats.Stats) -> list[list[str]]:
 def profile_once(fn: Callable[[], Any], top: int = 30) -> tuple[str, pstats.Stats]:
     """cProfile of one call with the drift and hash thread pools run inline (the work is
     the same, serialised): the top functions by cumulative and by own time."""
-    import driftline.engine.lineage.datahash
     import driftline.engine.drift.check
     import driftline.engine.drift.profile
+    import driftline.engine.drift.view
+    import driftline.engine.lineage.datahash
 
-    modules = [m for m in (driftline.engine.drift.check, driftline.engine.drift.profile, driftline.engine.lineage.datahash)
+    modules = [m for m in (driftline.engine.drift.check, driftline.engine.drift.profile,
+                           driftline.engine.drift.view, driftline.engine.lineage.datahash)
                if hasattr(m, "ThreadPoolExecutor")]
     saved = [(m, m.ThreadPoolExecutor) for m in modules]
     for module in modules:
