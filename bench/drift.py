@@ -67,7 +67,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from common import OUT_DIR, cpu_model, md_table, today, version_of, write_section
+from common import (BENCH_DIR, DRIFTLINE, OUT_DIR, cpu_model, md_table, today, version_of,
+                    write_section)
 
 SECTION = "## Drift check speed"
 BATCH_ROWS = 1_000_000
@@ -83,6 +84,21 @@ CATEGORICAL_PSI = 0.13
 # Shift of the drifted numeric columns, in standard deviations.
 SHIFT_STD = 0.1
 ALPHA = 0.05
+#: Undrifted batches (verdict accuracy): how many, their rows and seeds (seeds neither the
+#: reference nor the hard-case batch uses).  The README's claim: "20 undrifted batches of
+#: 200,000 rows flag no column at all".
+UNDRIFTED_BATCHES = 20
+UNDRIFTED_ROWS = 200_000
+UNDRIFTED_SEED0 = 100
+#: The test suite's hard case (tests/engine/drift/test_compare.py: ``hard_case``), the
+#: generator behind the README's claim: reference seed 11 (1M rows), hard case seed 12.
+TEST_GENERATOR = BENCH_DIR.parent / "tests" / "engine" / "drift" / "test_compare.py"
+#: The figures recorded before per-split profiles and the any-column verdict (RESULTS.md,
+#: bench/drift.py run 2026-11-27 03:27 UTC, 7 rounds, load 1.03 at the start), shown beside
+#: the new ones: median wall / CPU seconds and the speed-ups.
+BEFORE = {"date": "2026-11-27 03:27 UTC", "driftline": (0.363, 0.665), "scipy": (4.720, 4.732),
+          "evidently": 146.44, "vs_scipy": 13.0, "vs_scipy_cpu": 7.1, "vs_evidently": 403,
+          "memory": 0.54}
 
 
 # -- data ---------------------------------------------------------------------------------
@@ -390,6 +406,143 @@ def run_memory_child(store_url: str, run_id: str, batch_path: Path) -> dict[str,
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+# -- verdict accuracy (the `driftline drift` command) -------------------------------------------
+def test_suite_generator() -> tuple[Callable[..., pl.DataFrame], set[str]] | None:
+    """``hard_case(n, seed, drift)`` and its drifted columns from the test suite, or None
+    when that file (or a name in it) is gone."""
+    import importlib.util
+
+    if not TEST_GENERATOR.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("_bench_drift_test_compare", TEST_GENERATOR)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    try:
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+        return module.hard_case, set(module.DRIFTED)
+    except (AttributeError, ImportError):
+        return None
+
+
+def cli_check(batch_path: Path, run_id: str, store_url: str, cwd: Path) -> dict[str, Any]:
+    """``driftline drift BATCH --baseline RUN --store URL --no-output --json`` in a folder
+    with no project (so the packaged drift settings, the default verdict rule, apply): its
+    exit code, verdict and flagged columns."""
+    proc = subprocess.run([DRIFTLINE, "drift", str(batch_path), "--baseline", run_id,
+                           "--store", store_url, "--no-output", "--json"], cwd=cwd,
+                          capture_output=True, text=True, check=False)
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"driftline drift exited with {proc.returncode}:\n"
+                           f"{(proc.stderr or proc.stdout)[-3000:]}")
+    doc = json.loads(proc.stdout)
+    return {"exit": proc.returncode, "drifted": bool(doc["drifted"]),
+            "reference": doc.get("reference"), "reasons": list(doc.get("reasons") or []),
+            "columns": sorted(c["column"] for c in doc["columns"] if c["drifted"])}
+
+
+def accuracy_case(name: str, store_url: str, run_id: str, hard_path: Path,
+                  expected: set[str], undrifted: Callable[[int], pl.DataFrame], n_batches: int,
+                  tmp: Path) -> dict[str, Any]:
+    """The hard case and ``n_batches`` undrifted batches through the command."""
+    cwd = tmp / "cli"
+    cwd.mkdir(exist_ok=True)
+    hard = cli_check(hard_path, run_id, store_url, cwd)
+    batches = []
+    for i in range(n_batches):
+        seed = UNDRIFTED_SEED0 + i
+        path = tmp / f"undrifted_{seed}.parquet"
+        undrifted(seed).write_parquet(path)
+        batches.append({"seed": seed, **cli_check(path, run_id, store_url, cwd)})
+        path.unlink()
+        print(f"  {name}: undrifted batch {i + 1}/{n_batches} (seed {seed}): exit "
+              f"{batches[-1]['exit']}, flagged {batches[-1]['columns'] or 'none'}",
+              file=sys.stderr)
+    return {"name": name, "expected": expected, "hard": hard, "undrifted": batches}
+
+
+def case_ok(case: dict[str, Any]) -> bool:
+    hard, batches = case["hard"], case["undrifted"]
+    return (set(hard["columns"]) == case["expected"] and hard["exit"] == 1
+            and all(b["exit"] == 0 and not b["columns"] for b in batches))
+
+
+def run_accuracy(args: argparse.Namespace, store_url: str, run_id: str, batch_path: Path,
+                 reference: pl.DataFrame, tmp: Path) -> list[dict[str, Any]]:
+    """Verdicts of the command under the default rule on three references: the bench's
+    reference profiled on every row (the method of the speed figures), the same reference
+    profiled on a seeded sample of PROFILE_MAX_ROWS rows (what a run records), and the test
+    suite's generator (the README's claim)."""
+    from driftline.engine.lineage.store import LineageStore
+    from driftline.engine.run.pipeline import PROFILE_MAX_ROWS
+
+    n = args.undrifted
+    rows = args.undrifted_rows
+    cases = []
+    bench_batches = lambda seed: build_frame(rows, seed, drift=False)  # noqa: E731
+    cases.append(accuracy_case(f"bench frame, reference every row ({args.ref_rows:,})",
+                               store_url, run_id, batch_path, set(DRIFTED), bench_batches, n,
+                               tmp))
+    with LineageStore.open(store_url) as store:
+        sampled = record_baseline(store, reference, sample_rows=PROFILE_MAX_ROWS)
+    cases.append(accuracy_case(f"bench frame, reference sampled to {PROFILE_MAX_ROWS:,} rows as "
+                               f"a run records it", store_url, sampled, batch_path,
+                               set(DRIFTED), bench_batches, n, tmp))
+    found = test_suite_generator()
+    if found is not None:
+        hard_case, expected = found
+        test_ref = hard_case(1_000_000, 11, drift=False)
+        with LineageStore.open(store_url) as store:
+            test_run = record_baseline(store, test_ref)
+        del test_ref
+        hard_path = tmp / "test_hard_case.parquet"
+        hard_case(1_000_000, 12, drift=True).write_parquet(hard_path)
+        cases.append(accuracy_case("test suite's `hard_case` (README claim), reference every "
+                                   "row (1,000,000)", store_url, test_run, hard_path, expected,
+                                   lambda seed: hard_case(rows, seed, drift=False), n, tmp))
+    return cases
+
+
+def accuracy_lines(args: argparse.Namespace, cases: list[dict[str, Any]]) -> list[str]:
+    rows = []
+    for case in cases:
+        hard, batches = case["hard"], case["undrifted"]
+        caught = set(hard["columns"]) & case["expected"]
+        false = sorted(set(hard["columns"]) - case["expected"])
+        flagged = sum(len(b["columns"]) for b in batches)
+        rows.append([case["name"], f"{len(caught)} of {len(case['expected'])}",
+                     ", ".join(false) or "0",
+                     f"{'drift' if hard['drifted'] else 'no drift'}, exit {hard['exit']}",
+                     flagged, sum(b["drifted"] for b in batches),
+                     ", ".join(f"{k} x{v}" for k, v in sorted(
+                         Counter(b["exit"] for b in batches).items())),
+                     hard["reference"]])
+    lines = [
+        f"Verdicts of the command under the default rule (any feature column drifts, or the "
+        f"model output; `drift.share` and `drift.importance_share` unset): `driftline drift "
+        f"BATCH --baseline RUN --store URL --no-output --json` run as a process in a folder "
+        f"without a project (so the packaged `conf/drift/default.yaml` applies; no model, so "
+        f"no output check), on the hard-case batch and on {args.undrifted} undrifted batches "
+        f"of {args.undrifted_rows:,} rows (seeds {UNDRIFTED_SEED0}-"
+        f"{UNDRIFTED_SEED0 + args.undrifted - 1}, Parquet). Baselines: recorded runs with the "
+        f"profile under `all` (what a check reads by default) and `train`.",
+        "",
+        md_table(["reference", "hard case: caught", "false alarms", "verdict",
+                  "undrifted: columns flagged (all batches)", "batches drifted", "exit codes",
+                  "profile compared"], rows, "lrrlrrll"),
+        "",
+    ]
+    for case in cases:
+        flagged = [f"seed {b['seed']}: {', '.join(b['columns'])}" for b in case["undrifted"]
+                   if b["columns"]]
+        if flagged:
+            lines += [f"Flagged on undrifted batches ({case['name']}): {'; '.join(flagged)}.", ""]
+    lines += [f"Before ({BEFORE['date']}, the bench's in-process check, reference every row): "
+              f"hard case 6 of 6 caught, 0 false alarms; verdict then by the share rule "
+              f"(drift.share 0.5: 6 of 30 columns gave no drift). The README's claim (test "
+              f"suite's generator, `compare_frame`): 20 undrifted batches of 200,000 rows flag "
+              f"no column.", ""]
+    return lines
+
+
 # -- the run --------------------------------------------------------------------------------
 def interleaved(fns: dict[str, Callable[[], Any]], reps: int
                 ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
@@ -516,6 +669,9 @@ def main() -> int:
     parser.add_argument("--ref-rows", type=int, default=REF_ROWS)
     parser.add_argument("--results", type=Path, default=None)
     parser.add_argument("--profile", action="store_true", help="print a cProfile of one check")
+    parser.add_argument("--undrifted", type=int, default=UNDRIFTED_BATCHES,
+                        help="undrifted batches per reference for the verdict accuracy (0: skip)")
+    parser.add_argument("--undrifted-rows", type=int, default=UNDRIFTED_ROWS)
     parser.add_argument("--memory-child", nargs=3, metavar=("STORE", "RUN", "BATCH"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -562,7 +718,12 @@ def run(args: argparse.Namespace) -> int:
             if args.profile:
                 print(text)
         memory = run_memory_child(store_url, run_id, batch_path)
-    pvalues = scipy_loop(ref_np, cur_np, kinds)
+        pvalues = scipy_loop(ref_np, cur_np, kinds)
+        del ref_np, cur_np
+        gc.collect()
+        facts["load_accuracy"] = os.getloadavg()
+        accuracy = (run_accuracy(args, store_url, run_id, batch_path, reference, Path(tmp))
+                    if args.undrifted > 0 else [])
     evidently = None
     if Path(args.evidently_python).exists():
         facts["load_evidently"] = os.getloadavg()
@@ -573,7 +734,7 @@ def run(args: argparse.Namespace) -> int:
     if evidently is not None:
         verdicts["Evidently"] = {c for c, r in evidently["columns"].items() if r["drifted"]}
     section, ok = report(args, walls, cpus, stages, scipy_parts, memory, evidently, verdicts,
-                         outcome, facts)
+                         outcome, facts, accuracy)
     print(section)
     if args.results:
         write_section(SECTION, section, args.results)
@@ -606,21 +767,26 @@ def _verdict_rows(verdicts: dict[str, set[str]]) -> list[list[str]]:
 def report(args: argparse.Namespace, walls: dict[str, list[float]], cpus: dict[str, list[float]],
            stages: dict[str, float],
            scipy_parts: dict[str, float], memory: dict[str, Any], evidently: dict[str, Any] | None,
-           verdicts: dict[str, set[str]], outcome: Any, facts: dict[str, Any]) -> tuple[str, bool]:
+           verdicts: dict[str, set[str]], outcome: Any, facts: dict[str, Any],
+           accuracy: list[dict[str, Any]]) -> tuple[str, bool]:
     dl, sp = median(walls["driftline"]), median(walls["scipy"])
     ev = median(evidently["walls"]) if evidently else None
     mem_ratio = (memory["peak_after"] - memory["rss_loaded"]) / memory["batch_bytes"]
     verdict_ok = verdicts["driftline"] == set(DRIFTED)
-    ok = sp / dl >= TARGET_VS_SCIPY and mem_ratio <= TARGET_MEMORY and verdict_ok
+    ok = (sp / dl >= TARGET_VS_SCIPY and mem_ratio <= TARGET_MEMORY and verdict_ok
+          and all(case_ok(c) for c in accuracy))
     dl_cpu, sp_cpu = median(cpus["driftline"]), median(cpus["scipy"])
+    b = BEFORE
     rows = [["driftline check_drift", f"{dl:.3f}", _spread(walls["driftline"]), f"{dl_cpu:.3f}",
-             "—", "—"],
+             "—", "—", f"{b['driftline'][0]:.3f}", f"{b['driftline'][1]:.3f}", "—"],
             ["scipy loop", f"{sp:.3f}", _spread(walls["scipy"]), f"{sp_cpu:.3f}",
-             f"{sp / dl:.1f}x", f"{sp_cpu / dl_cpu:.1f}x"]]
+             f"{sp / dl:.1f}x", f"{sp_cpu / dl_cpu:.1f}x", f"{b['scipy'][0]:.3f}",
+             f"{b['scipy'][1]:.3f}", f"{b['vs_scipy']:.1f}x (CPU {b['vs_scipy_cpu']:.1f}x)"]]
     if ev is not None:
         ok = ok and ev / dl >= TARGET_VS_EVIDENTLY
         rows.append(["Evidently DataDriftPreset", f"{ev:.2f}", _spread(evidently["walls"]),
-                     "", f"{ev / dl:.0f}x", ""])
+                     "", f"{ev / dl:.0f}x", "", f"{b['evidently']:.2f}", "",
+                     f"{b['vs_evidently']}x"])
     load = facts["load_start"]
     lines = [
         SECTION, "",
@@ -654,13 +820,16 @@ def report(args: argparse.Namespace, walls: dict[str, list[float]], cpus: dict[s
         f"{sys.version.split()[0]}, polars {version_of('polars')}, numpy {np.__version__}, "
         f"scipy {facts['scipy_version']}; load average (1/5/15 min) {load[0]:.2f} / "
         f"{load[1]:.2f} / {load[2]:.2f} at the start, "
+        + (f"{facts['load_accuracy'][0]:.2f} when the verdict checks started, "
+           if "load_accuracy" in facts else "")
         + (f"{facts['load_evidently'][0]:.2f} when Evidently started, "
            if "load_evidently" in facts else "")
         + f"{facts['load_end'][0]:.2f} at the end "
         f"(the machine is shared; other jobs ran alongside).",
         "",
         md_table(["method", "median wall s", "min–max wall s", "median CPU s",
-                  "driftline speed-up (wall)", "(CPU)"], rows),
+                  "driftline speed-up (wall)", "(CPU)", "before: wall s", "before: CPU s",
+                  "before: speed-up"], rows),
         "",
         "Targets: " + ", ".join([
             f">= {TARGET_VS_SCIPY:.0f}x vs scipy: {_hit(sp / dl >= TARGET_VS_SCIPY)} "
@@ -668,7 +837,7 @@ def report(args: argparse.Namespace, walls: dict[str, list[float]], cpus: dict[s
             (f">= {TARGET_VS_EVIDENTLY:.0f}x vs Evidently: {_hit(ev / dl >= TARGET_VS_EVIDENTLY)} "
              f"({ev / dl:.0f}x)") if ev is not None else "vs Evidently: not measured",
             f"peak memory <= {TARGET_MEMORY}x batch: {_hit(mem_ratio <= TARGET_MEMORY)} "
-            f"({mem_ratio:.2f}x)"]) + "." + (
+            f"({mem_ratio:.2f}x; before {BEFORE['memory']:.2f}x)"]) + "." + (
             f" For 10x against this run's scipy loop the check would have to take <= "
             f"{sp / TARGET_VS_SCIPY:.3f} s wall (it took {dl:.3f} s) or, on CPU, <= "
             f"{sp_cpu / TARGET_VS_SCIPY:.3f} s (it used {dl_cpu:.3f} s)."
@@ -720,7 +889,9 @@ def report(args: argparse.Namespace, walls: dict[str, list[float]], cpus: dict[s
     lines += ["", "driftline on the drifted columns (BH-adjusted p, effect size vs margin):", "",
               md_table(["column", "test", "p adj", "effect", "size", "margin", "drift"],
                        dl_rows, "lllrrrl")]
-    return "\n".join(lines) + "\n", ok
+    if accuracy:
+        lines += ["", *accuracy_lines(args, accuracy)]
+    return "\n".join(lines).rstrip("\n") + "\n", ok
 
 
 def _spread(values: list[float]) -> str:
