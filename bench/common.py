@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,6 +117,13 @@ def code_version() -> str:
 
 def today() -> str:
     return dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def timed(fn: Callable[[], object]) -> float:
+    """Wall seconds of one call of ``fn`` (in this process)."""
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
 def md_table(header: Sequence[str], rows: Sequence[Sequence[object]],

@@ -40,14 +40,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from common import code_version, load_average, md_table, publish, today, version_of
+from common import code_version, load_average, md_table, publish, timed, today, version_of
 
 from driftline.engine import RunContext
 from driftline.engine.components.params import parse_params
@@ -98,12 +97,6 @@ def old_method(path: Path) -> pl.DataFrame:
     schema = pl.scan_csv(path, null_values=["NA"], try_parse_dates=True,
                          infer_schema_length=None).collect_schema()
     return pl.scan_csv(path, null_values=["NA"], schema=schema).collect()
-
-
-def timed(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def main() -> int:

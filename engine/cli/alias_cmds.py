@@ -11,6 +11,7 @@ import argparse
 from typing import Any
 
 from driftline.engine.cli.query_cmds import add_common, open_store
+from driftline.engine.output.render import fmt_time
 from driftline.engine.errors import ExitCode
 
 #: Characters of a run id shown in text output (as `driftline runs` shows them).
@@ -84,8 +85,8 @@ def render_alias(alias: dict[str, Any]) -> str:
 
     status = alias.get("run_status") or "run no longer in the store"
     head = (f"{alias['name']} -> {_short(alias['run_id'])}  ({status}, since "
-            f"{_when(alias['updated_at'])})")
-    rows = [[_when(h["at"]), _short(h["run_id"]) or DELETED,
+            f"{fmt_time(alias['updated_at'])})")
+    rows = [[fmt_time(h["at"]), _short(h["run_id"]) or DELETED,
              _short(h["previous_run_id"]) or NEW] for h in alias["history"]]
     body = table(["when", "run", "previous"], rows)
     return head + "\n" + "\n".join("  " + line for line in body.splitlines())
@@ -107,6 +108,3 @@ def delete_command(args: argparse.Namespace) -> int:
 def _short(run_id: str | None) -> str:
     return run_id[:SHORT_ID] if run_id else ""
 
-
-def _when(value: str | None) -> str:
-    return value[:19].replace("T", " ") if value else ""

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from driftline.engine.cli.query_cmds import add_common, open_store
+from driftline.engine.output.render import fmt_time
 from driftline.engine.errors import ExitCode, UsageError
 
 #: Characters of run ids and hashes shown in tables.
@@ -157,7 +158,7 @@ def _about_data(usage: dict[str, Any]) -> list[str]:
     lines.append(f"data  {usage['hash']}")
     if data is not None:
         lines.append(f"      {data['n_rows']} rows x {data['n_cols']} columns, first recorded "
-                     f"{_when(data['first_seen_at'])} from {describe_source(data['source'])}")
+                     f"{fmt_time(data['first_seen_at'])} from {describe_source(data['source'])}")
     return lines
 
 
@@ -177,7 +178,7 @@ def _runs_table(runs: list[dict[str, Any]]) -> list[str]:
     from driftline.engine.output.render import table
 
     rows = [[r["id"][:SHORT], r["experiment"], r["status"], ", ".join(r["roles"]),
-             _when(r["started_at"])] for r in runs]
+             fmt_time(r["started_at"])] for r in runs]
     return table(["id", "experiment", "status", "role", "started"], rows).splitlines()
 
 
@@ -185,13 +186,10 @@ def _checks_table(checks: list[dict[str, Any]]) -> list[str]:
     from driftline.engine.output.render import table
 
     rows = [[c["id"][:SHORT], c["baseline_run_id"][:SHORT], "yes" if c["drifted"] else "no",
-             f"{c['share']:.0%}", _when(c["created_at"])] for c in checks]
+             f"{c['share']:.0%}", fmt_time(c["created_at"])] for c in checks]
     return table(["check", "baseline", "drifted", "share", "when"], rows).splitlines()
 
 
 def _indent(lines: list[str]) -> list[str]:
     return ["  " + line for line in lines]
 
-
-def _when(value: str | None) -> str:
-    return value[:19].replace("T", " ") if value else ""

@@ -70,8 +70,7 @@ def open_store(args: argparse.Namespace) -> Any:
 
 
 def runs_command(args: argparse.Namespace) -> int:
-    from driftline.engine.cli.run_view import when
-    from driftline.engine.output.render import table, to_json
+    from driftline.engine.output.render import fmt_time, table, to_json
 
     with open_store(args) as store:
         runs = store.list_runs(
@@ -89,7 +88,7 @@ def runs_command(args: argparse.Namespace) -> int:
         return ExitCode.OK
     names = _metric_columns(runs, args.sort)
     rows = [[r["id"][:12], r["experiment"], r["status"], (r.get("data_hash") or "")[:12],
-             *(r["metrics"].get(n) for n in names), when(r["started_at"])] for r in runs]
+             *(r["metrics"].get(n) for n in names), fmt_time(r["started_at"])] for r in runs]
     # The train split's data hash (the source's when a run has no train split recorded);
     # `driftline run` prints the source's, labelled as such.
     print(table(["id", "experiment", "status", "train data", *names, "started"], rows))

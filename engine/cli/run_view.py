@@ -5,14 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from driftline.engine.output.render import fmt_value, table
+from driftline.engine.output.render import fmt_time, fmt_value, table
 
 #: Name of the per-slice row count among a run's metrics (see run.evaluation.SLICE_ROWS).
 SLICE_ROWS = "n_rows"
-
-
-def when(value: Any) -> str:
-    return str(value)[:19].replace("T", " ") if value else ""
 
 
 def render_run(run: dict[str, Any]) -> str:
@@ -21,7 +17,7 @@ def render_run(run: dict[str, Any]) -> str:
         f"run        {run['id']}",
         f"experiment {run['experiment']}",
         f"status     {run['status']}" + (f"  ({run['error']})" if run.get("error") else ""),
-        f"started    {when(run.get('started_at'))}   ended {when(run.get('ended_at'))}",
+        f"started    {fmt_time(run.get('started_at'))}   ended {fmt_time(run.get('ended_at'))}",
         f"task       {run.get('task')}  target {run.get('target')}  seed {run.get('seed')}",
         f"code       git {(git.get('commit') or '-')[:12]}"
         + (" (dirty)" if git.get("dirty") else ""),

@@ -59,7 +59,7 @@ def read_options(registry: Any, path: str, args: argparse.Namespace) -> dict[str
 
     from driftline.engine.data.files import read_overrides, source_kind_for_path
 
-    read = read_overrides(args.overrides) if args.overrides else {}  # no Hydra import
+    read = read_overrides(args.overrides)
     nulls = parse_null_values(args.null_values)
     if nulls:
         kind = source_kind_for_path(registry, path)

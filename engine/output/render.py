@@ -31,6 +31,11 @@ def fmt_value(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def fmt_time(value: Any) -> str:
+    """A stored UTC time as ``2025-01-31 12:00:00`` ('' for none)."""
+    return str(value)[:19].replace("T", " ") if value else ""
+
+
 def rel(path: Path | str) -> str:
     """A path relative to the working folder when it is below it."""
     p = Path(path)

@@ -106,8 +106,7 @@ def slice_masks(slices: Mapping[str, pl.Series]) -> list[tuple[str, np.ndarray]]
     return found
 
 
-def small_slices(split: str, part: pl.DataFrame, slice_by: list[str],
-                 min_rows: int) -> list[tuple[str, int]]:
+def small_slices(part: pl.DataFrame, slice_by: list[str], min_rows: int) -> list[tuple[str, int]]:
     """(slice, rows) of the slices of ``part`` that ``evaluate`` leaves out for having
     fewer than ``min_rows`` rows."""
     return [(label, int(mask.sum())) for label, mask in slice_masks(slice_columns(part, slice_by))

@@ -305,7 +305,7 @@ def _run_stages(store: Any, req: RunRequest, out: RunOutcome,
                      f"{n} row{'s' if n != 1 else ''}, under metrics.slice_min_rows="
                      f"{min_rows}: not scored there"}
                     for role, part in parts.items() if role != "train"
-                    for label, n in small_slices(role, part, slices, min_rows)])
+                    for label, n in small_slices(part, slices, min_rows)])
                 # The last split (test, else valid, else train) gives the primary metric and
                 # the recorded output distribution.
                 final = "test" if "test" in parts else "valid" if "valid" in parts else "train"

@@ -8,10 +8,6 @@ from typing import Any
 from driftline.engine.errors import DriftlineError
 from driftline.engine.output.render import fmt_value, rel
 
-#: Status of a run that was never recorded (run.pipeline.NOT_RECORDED; not imported from
-#: there, to keep this module cheap).
-NOT_RECORDED = "not recorded"
-
 #: How many metrics a run summary line shows.
 SUMMARY_METRICS = 6
 
@@ -23,6 +19,8 @@ def print_run_summary(outcome: Any) -> None:
         err = outcome.error
         text = str(err) if isinstance(err, DriftlineError) else f"internal error: {type(err).__name__}: {err}"
         print(f"driftline: error: {text}", file=sys.stderr)
+        from driftline.engine.run.pipeline import NOT_RECORDED
+
         if outcome.status == NOT_RECORDED:
             print("nothing was recorded: the config failed before any data was read")
         else:

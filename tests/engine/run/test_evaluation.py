@@ -142,7 +142,7 @@ def test_slices_under_the_minimum_are_left_out_and_named():
         ("", "auc"), ("grade=A", "auc"), ("grade=B", "auc"),
         ("grade=A", SLICE_ROWS), ("grade=B", SLICE_ROWS)}
     part = pl.DataFrame({"grade": grade})
-    assert small_slices("test", part, ["grade"], 15) == [("grade=C", 5)]
-    assert small_slices("test", part, ["grade"], 41) == [("grade=A", 40), ("grade=B", 15),
+    assert small_slices(part, ["grade"], 15) == [("grade=C", 5)]
+    assert small_slices(part, ["grade"], 41) == [("grade=A", 40), ("grade=B", 15),
                                                          ("grade=C", 5)]
-    assert small_slices("test", part, [], 41) == []
+    assert small_slices(part, [], 41) == []
